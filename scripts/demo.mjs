@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run demo`: runs the engines that exist against examples/acme, one after another, through the built CLI.
+// Exit codes 1 (findings) are expected here: the example has deliberate mistakes. Only 2+ (errors) fail the demo.
+import { spawnSync } from 'node:child_process';
+
+const steps = [['snapshot', 'summary', 'examples/acme']];
+
+let failed = false;
+for (const args of steps) {
+  process.stdout.write(`\n$ rampart ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, ['bin/rampart.js', ...args], { stdio: 'inherit' });
+  if (r.status === null || r.status >= 2) {
+    process.stderr.write(`demo step failed (exit ${r.status}): rampart ${args.join(' ')}\n`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { register as snapshot } from './snapshot.js';
+
+/** Every command group, in the order `rampart --help` lists them. Each engine owns one file here. */
+export const COMMAND_GROUPS: Array<(program: Command) => void> = [snapshot];

@@ -1,0 +1,63 @@
+import { Command, CommanderError } from 'commander';
+import { RampartError } from '../core/index.js';
+import { COMMAND_GROUPS } from './commands/index.js';
+import { TOOL_VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('rampart')
+    .description('Rampart: security for Amazon EKS clusters and the images they run')
+    .option('--debug', 'print stack traces for errors')
+    .option('--cache-dir <dir>', 'where Rampart keeps its advisory DB, layer cache and SBOMs')
+    .showHelpAfterError('(rampart --help for usage)')
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rampart snapshot summary examples/acme        objects by kind and namespace, load errors with file:line
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.
+Cache: --cache-dir, else $RAMPART_CACHE_DIR, else $XDG_CACHE_HOME/rampart, else ~/.cache/rampart.`,
+    );
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`rampart ${TOOL_VERSION} (node ${process.version})\n`);
+    });
+  for (const register of COMMAND_GROUPS) register(program);
+  program.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors print one line (file:line: message), the stack only with --debug. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version print and exit 0; everything else is a usage error
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
+      return 2;
+    }
+    if (err instanceof RampartError) {
+      process.stderr.write(`rampart: ${err.toLine()}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return err.kind === 'internal' ? 3 : 2;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.path === 'string') {
+      process.stderr.write(`rampart: ${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      return 2;
+    }
+    process.stderr.write(`rampart: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(run with --debug for the stack trace; please report it)\n');
+    return 3;
+  }
+}

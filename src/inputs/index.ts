@@ -1,0 +1,5 @@
+export * from './kube.js';
+export * from './load.js';
+export * from './snapshot.js';
+export * from './summary.js';
+export * from './workloads.js';
