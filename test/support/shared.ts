@@ -18,3 +18,12 @@ export function sharedPath(...parts: string[]): string | undefined {
   const p = join(base, ...parts);
   return existsSync(p) ? p : undefined;
 }
+
+/**
+ * The one line a conformance test skips with when the shared data is absent, e.g.
+ * `test('…', { skip: sharedSkipReason('conformance/rbac') }, …)`. Returns undefined (run the test) when present.
+ */
+export function sharedSkipReason(...parts: string[]): string | undefined {
+  if (sharedPath(...parts)) return undefined;
+  return `../shared/${parts.join('/')} not found (set RAMPART_SHARED to its location); skipping this conformance test`;
+}
