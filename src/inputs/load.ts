@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import jsYaml from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { InputProblem } from '../core/index.js';
 import { isRecord, type KubeObject, type LoadedObject, type SourcePosition, stringMap } from './kube.js';
@@ -116,7 +117,17 @@ export function loadManifestFile(file: string, limits: LoadLimits = DEFAULT_LOAD
   return parseManifestText(text, file, limits);
 }
 
-/** Parses manifest text; `file` is only used to name positions. */
+/** One YAML document as parsed: its value or the first error, with positions in the file. */
+interface ParsedDocument {
+  /** 1-based line of the document's content. */
+  line: number;
+  value?: unknown;
+  error?: { message: string; line?: number; column?: number };
+  /** Lines of the members of a top-level `items:` list. */
+  itemLines?: Array<number | undefined>;
+}
+
+/** Parses manifest text; `file` is only used to name positions. Never throws. */
 export function parseManifestText(
   text: string,
   file: string,
@@ -124,77 +135,118 @@ export function parseManifestText(
 ): FileLoadResult {
   const documents: RawDocument[] = [];
   const problems: InputProblem[] = [];
-  const lineCounter = new LineCounter();
-  let docs: ReturnType<typeof parseAllDocuments>;
+  // The yaml library rejects multi-line quoted scalars with CRLF endings that Go's parser (and kubectl) accept;
+  // normalising keeps line numbers unchanged.
+  if (text.includes('\r\n')) text = text.replace(/\r\n/g, '\n');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let parsed: ParsedDocument[];
   try {
-    const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-    docs = Array.isArray(parsed) ? parsed : [];
-    if (!Array.isArray(parsed)) {
-      // parseAllDocuments returns an EmptyStream for empty input
-      return { documents, problems };
-    }
+    parsed = parseDocuments(text, 1, limits);
+    if (parsed.some((d) => d.error)) parsed = parseDocumentByDocument(text, limits);
   } catch (err) {
     problems.push({ level: 'error', file, message: `cannot parse: ${parseFailure(err)}` });
     return { documents, problems };
   }
-  docs.forEach((doc, documentIndex) => {
-    const startOffset = doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const docLine = lineCounter.linePos(startOffset).line;
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const pos = e?.pos ? lineCounter.linePos(e.pos[0]) : undefined;
+  parsed.forEach((doc, documentIndex) => {
+    const where = { file, line: doc.line };
+    if (doc.error) {
       problems.push({
         level: 'error',
         file,
-        line: pos?.line ?? docLine,
-        column: pos?.col,
-        message: `malformed YAML/JSON document ${documentIndex + 1}: ${firstLine(e?.message ?? 'parse error')}`,
+        line: doc.error.line ?? doc.line,
+        column: doc.error.column,
+        message: `malformed YAML/JSON document ${documentIndex + 1}: ${doc.error.message}`,
       });
       return;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (err) {
-      problems.push({
-        level: 'error',
-        file,
-        line: docLine,
-        message: `document ${documentIndex + 1}: ${parseFailure(err)}`,
-      });
-      return;
-    }
+    const value = doc.value;
     if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
-    const depth = nestingDepth(value, limits.maxDepth);
-    if (depth > limits.maxDepth) {
+    const size = measure(value, limits.maxDepth, MAX_NODES_PER_DOCUMENT);
+    if (size.depth > limits.maxDepth || size.nodes > MAX_NODES_PER_DOCUMENT) {
       problems.push({
         level: 'error',
-        file,
-        line: docLine,
-        message: `document ${documentIndex + 1} is nested deeper than ${limits.maxDepth} levels`,
+        ...where,
+        message:
+          size.depth > limits.maxDepth
+            ? `document ${documentIndex + 1} is nested deeper than ${limits.maxDepth} levels`
+            : `document ${documentIndex + 1} has more than ${MAX_NODES_PER_DOCUMENT} values (alias expansion?)`,
       });
       return;
     }
     if (!isRecord(value)) {
       problems.push({
         level: 'error',
-        file,
-        line: docLine,
+        ...where,
         message: `document ${documentIndex + 1} is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a Kubernetes object`,
       });
       return;
     }
-    const itemLines = listItemLines(doc, lineCounter);
-    collectObjects(value, { file, line: docLine, documentIndex }, itemLines, documents, problems);
+    collectObjects(value, { file, line: doc.line, documentIndex }, doc.itemLines, documents, problems);
   });
   return { documents, problems };
+}
+
+/** Parses all documents of `text` with the `yaml` library; `firstLine` is the file line `text` starts at. */
+function parseDocuments(text: string, firstLine: number, limits: LoadLimits): ParsedDocument[] {
+  const lc = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(parsed)) return []; // an EmptyStream: no documents at all
+  const shift = firstLine - 1;
+  return parsed.map((doc) => {
+    const line = lc.linePos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0).line + shift;
+    const e = doc.errors[0];
+    if (e) {
+      const pos = e.pos ? lc.linePos(e.pos[0]) : undefined;
+      return {
+        line,
+        error: { message: firstLineOf(e.message), line: pos ? pos.line + shift : undefined, column: pos?.col },
+      };
+    }
+    try {
+      const value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      return { line, value, itemLines: listItemLines(doc, lc)?.map((l) => (l === undefined ? l : l + shift)) };
+    } catch (err) {
+      return { line, error: { message: parseFailure(err) } };
+    }
+  });
+}
+
+/**
+ * The fallback when the `yaml` library finds an error: split the stream at document markers and parse each document
+ * alone, so one bad document cannot swallow the next. A document the `yaml` library rejects but a libyaml-style
+ * parser (js-yaml) accepts is taken, because kubectl's go-yaml accepts it too (tabs inside flow sequences, quoted
+ * scalars continued at the parent's indentation). The rest keep the `yaml` library's error and position.
+ */
+function parseDocumentByDocument(text: string, limits: LoadLimits): ParsedDocument[] {
+  const out: ParsedDocument[] = [];
+  const lines = text.split('\n');
+  let start = 0;
+  const flush = (end: number) => {
+    const chunk = lines.slice(start, end).join('\n');
+    if (chunk.trim() === '' || /^---\s*$/.test(chunk.trim())) return;
+    const docs = parseDocuments(chunk, start + 1, limits);
+    for (const d of docs) {
+      if (d.error) {
+        const lenient = parseLeniently(chunk);
+        out.push(lenient.ok ? { line: d.line, value: lenient.value } : d);
+      } else out.push(d);
+    }
+  };
+  lines.forEach((line, i) => {
+    if (i > start && /^---(\s|$)/.test(line)) {
+      flush(i);
+      start = i;
+    }
+  });
+  flush(lines.length);
+  return out;
 }
 
 /** Unwraps `kind: List` / `*List` into their items, keeping each item's own line. */
 function collectObjects(
   value: Record<string, unknown>,
   source: SourcePosition,
-  itemLines: number[] | undefined,
+  itemLines: Array<number | undefined> | undefined,
   out: RawDocument[],
   problems: InputProblem[],
 ): void {
@@ -206,7 +258,13 @@ function collectObjects(
         problems.push({ level: 'error', ...itemSource, field: `items[${i}]`, message: 'list item is not an object' });
         return;
       }
-      collectObjects(item, itemSource, undefined, out, problems);
+      // Typed lists from the API (`PodList`, `NamespaceList`) omit kind and apiVersion on their items.
+      const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+      const typed =
+        itemKind && item.kind === undefined
+          ? { kind: itemKind, apiVersion: item.apiVersion ?? value.apiVersion, ...item }
+          : item;
+      collectObjects(typed, itemSource, undefined, out, problems);
     });
     return;
   }
@@ -250,19 +308,36 @@ function listItemLines(doc: ReturnType<typeof parseAllDocuments>[number], lc: Li
   return seq.items.map((n) => (n?.range ? lc.linePos(n.range[0]).line : undefined)) as number[];
 }
 
-/** Depth of nested maps/lists, walked iteratively so hostile input cannot overflow the stack; stops past `limit`. */
-export function nestingDepth(value: unknown, limit: number): number {
-  let max = 0;
+/** Values one document may hold once aliases are expanded: a guard against alias bombs in the lenient parser. */
+const MAX_NODES_PER_DOCUMENT = 2_000_000;
+
+/**
+ * Depth and number of nested maps/lists, walked iteratively so hostile input cannot overflow the stack; stops as
+ * soon as either limit is passed (a shared alias target counts once per use, as it would once serialised).
+ */
+export function measure(value: unknown, maxDepth: number, maxNodes: number): { depth: number; nodes: number } {
+  let depth = 0;
+  let nodes = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
     if (typeof v !== 'object' || v === null) continue;
-    if (d > max) max = d;
-    if (max > limit) return max;
+    nodes++;
+    if (d > depth) depth = d;
+    if (depth > maxDepth || nodes > maxNodes) break;
     const children = Array.isArray(v) ? v : Object.values(v);
     for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
   }
-  return max;
+  return { depth, nodes };
+}
+
+function parseLeniently(source: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    const docs = jsYaml.loadAll(source, undefined, { json: true });
+    return docs.length === 1 ? { ok: true, value: docs[0] } : { ok: false };
+  } catch {
+    return { ok: false };
+  }
 }
 
 export function toLoadedObject(doc: RawDocument, namespaced: boolean): LoadedObject {
@@ -289,15 +364,15 @@ function errMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
     return (err as { code: string }).code;
   }
-  return err instanceof Error ? firstLine(err.message) : String(err);
+  return err instanceof Error ? firstLineOf(err.message) : String(err);
 }
 
 function parseFailure(err: unknown): string {
   if (err instanceof RangeError) return 'input is nested too deeply to parse';
-  return err instanceof Error ? firstLine(err.message) : String(err);
+  return err instanceof Error ? firstLineOf(err.message) : String(err);
 }
 
-function firstLine(s: string): string {
+function firstLineOf(s: string): string {
   const i = s.indexOf('\n');
   return i === -1 ? s : s.slice(0, i);
 }

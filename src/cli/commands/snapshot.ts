@@ -23,7 +23,7 @@ export function register(program: Command): void {
         writeText(`${JSON.stringify(summary, null, 2)}\n`, opts.outputFile);
       } else {
         const lines = [
-          `Snapshot ${paths.join(' ')}: ${summary.objects} objects, ${summary.namespaces.defined} namespaces defined` +
+          `Snapshot ${paths.length === 1 ? paths[0] : `of ${paths.length} paths`}: ${summary.objects} objects, ${summary.namespaces.defined} namespaces defined` +
             (summary.namespaces.synthesized ? ` (+${summary.namespaces.synthesized} referenced but not defined)` : '') +
             `, ${summary.workloads} workloads`,
           '',
