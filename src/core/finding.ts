@@ -64,9 +64,10 @@ export function findingId(ruleId: string, resource: ResourceRef, discriminator =
 
 /** Builds a finding with its stable id; rejects unknown/skipped without a reason so they cannot hide. */
 export function makeFinding(input: NewFinding): Finding {
-  const { discriminator, ...rest } = input;
+  const { discriminator, ...rest } = input as NewFinding & { id?: string };
+  delete (rest as { id?: string }).id;
   if ((rest.status === 'unknown' || rest.status === 'skipped') && !rest.reason) {
     throw new Error(`finding ${rest.ruleId}: status ${rest.status} needs a reason`);
   }
-  return { id: findingId(rest.ruleId, rest.resource, discriminator), ...rest };
+  return { ...rest, id: findingId(rest.ruleId, rest.resource, discriminator) };
 }

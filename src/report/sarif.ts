@@ -113,8 +113,7 @@ function ruleFor(f: Finding, all: Finding[]): Record<string, unknown> {
   const worst = order.find((s) => all.some((g) => g.ruleId === f.ruleId && g.severity === s)) ?? f.severity;
   const vuln = vulnerabilityOf(f.details);
   const helpUri = f.references?.find((r) => r.url)?.url;
-  const tags = ['security', f.pillar ?? 'rampart', worst];
-  if (vuln) tags.unshift('vulnerability');
+  const tags = [...new Set([...(vuln ? ['vulnerability'] : []), 'security', f.pillar ?? 'rampart', worst])];
   return {
     id: f.ruleId,
     name: f.ruleId
