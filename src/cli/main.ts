@@ -8,6 +8,8 @@ export function buildProgram(): Command {
     .description('Rampart: security for Amazon EKS clusters and the images they run')
     .option('--debug', 'print stack traces for errors')
     .option('--cache-dir <dir>', 'where Rampart keeps its advisory DB, layer cache and SBOMs')
+    // Set before any subcommand exists so every subcommand inherits it: commander then throws instead of exiting.
+    .exitOverride()
     .showHelpAfterError('(rampart --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .addHelpText(
@@ -26,7 +28,6 @@ Cache: --cache-dir, else $RAMPART_CACHE_DIR, else $XDG_CACHE_HOME/rampart, else 
       process.stdout.write(`rampart ${TOOL_VERSION} (node ${process.version})\n`);
     });
   for (const register of COMMAND_GROUPS) register(program);
-  program.exitOverride();
   return program;
 }
 
