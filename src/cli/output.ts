@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { ScanResult } from '../core/index.js';
-import { writeFileAtomic } from '../core/index.js';
+import { resolveCacheDir, writeFileAtomic } from '../core/index.js';
 import {
   exitCodeFor,
   FINDING_FORMATS,
@@ -67,4 +67,10 @@ export function writeText(text: string, outputFile?: string): void {
 /** Progress for long work: stderr, and only on a TTY. */
 export function progress(message: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${message}`);
+}
+
+/** The cache directory for a command: global `--cache-dir`, else the environment chain in core's resolveCacheDir. */
+export function cacheDirOf(cmd: Command): string {
+  const globals = cmd.optsWithGlobals() as { cacheDir?: string };
+  return resolveCacheDir(globals.cacheDir);
 }
