@@ -10,7 +10,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI from the TypeScript sources (no build needed) in the repository root. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): CliRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/dev.ts', ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
