@@ -1,1 +1,3 @@
+export * from './access-policies.js';
+export * from './identity.js';
 export * from './rbac.js';
