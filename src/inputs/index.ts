@@ -1,4 +1,5 @@
 export * from './kube.js';
+export * from './live.js';
 export * from './load.js';
 export * from './snapshot.js';
 export * from './summary.js';

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { formatProblem } from '../../core/index.js';
-import { loadSnapshot, summarizeSnapshot } from '../../inputs/index.js';
+import { loadLiveSnapshot, loadSnapshot, summarizeSnapshot, writeSnapshotDir } from '../../inputs/index.js';
 import { renderColumns } from '../../report/index.js';
 import { writeText } from '../output.js';
 
@@ -43,6 +43,29 @@ export function register(program: Command): void {
         }
         writeText(`${lines.join('\n')}\n`, opts.outputFile);
       }
+      process.exitCode = snap.hasErrors() ? 2 : 0;
+    });
+  registerPull(snapshot);
+}
+
+function registerPull(snapshot: Command): void {
+  snapshot
+    .command('pull')
+    .description('read the live cluster (kubeconfig credentials, exec plugins included) into a directory of YAML files')
+    .requiredOption('--output-dir <dir>', 'directory to write one List file per kind into')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: current-context)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart snapshot pull --context prod --output-dir snap/ && rampart snapshot summary snap/',
+    )
+    .action(async (opts: { outputDir: string; kubeconfig?: string; context?: string }) => {
+      const snap = await loadLiveSnapshot({ kubeconfig: opts.kubeconfig, context: opts.context });
+      const files = writeSnapshotDir(snap, opts.outputDir);
+      process.stdout.write(
+        `wrote ${snap.objects.filter((o) => !o.synthesized).length} objects in ${files.length} files to ${opts.outputDir}\n`,
+      );
+      for (const p of snap.problems) process.stderr.write(`${p.level}: ${formatProblem(p)}\n`);
       process.exitCode = snap.hasErrors() ? 2 : 0;
     });
 }
