@@ -1,0 +1,3 @@
+export * from './pss/checks.js';
+export * from './pss/evaluate.js';
+export * from './pss/version.js';
