@@ -1,0 +1,17 @@
+export { BOUNDARY_RULES } from './checks.js';
+export type { EnforcementDetection, EnforcerEvidence, EnforcerName } from './cni.js';
+export { detectPolicyEnforcement } from './cni.js';
+export { defaultDenyOf, isSystemNamespace, podSecurityLabels } from './facts.js';
+export type {
+  BoundaryProviders,
+  NamespaceEdge,
+  PermissionHolder,
+  PermissionQuery,
+  Provided,
+  PssEvaluator,
+  RbacOracle,
+  Reachability,
+} from './providers.js';
+export { unavailable } from './providers.js';
+export type { AnalyzeBoundariesOptions, BoundaryReport, NamespaceBoundary, Verdict } from './verdict.js';
+export { analyzeBoundaries, verdictOf } from './verdict.js';
