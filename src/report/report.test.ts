@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import Ajv2020 from 'ajv/dist/2020.js';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { compileSchemaFile, schemaErrors } from '../../test/support/schemas.js';
 import { sharedPath, sharedSkipReason } from '../../test/support/shared.js';
 import { type Finding, makeFinding, type ScanResult, UsageError } from '../core/index.js';
 import {
@@ -19,7 +16,7 @@ import {
 } from './index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: ASFF documents are checked by the schema, then read loosely
-type AsffDoc = Record<string, any>;
+type AsffDoc = Record<string, any>; // also used for SARIF documents
 
 const ctx: WriterContext = {
   toolVersion: '0.1.0',
@@ -122,14 +119,9 @@ const result: ScanResult = {
 
 describe('SARIF', () => {
   test('validates against the SARIF 2.1.0 schema', { skip: sharedSkipReason('schemas', 'sarif') }, () => {
-    const schema = JSON.parse(
-      readFileSync(sharedPath('schemas', 'sarif', 'sarif-schema-2.1.0.json') as string, 'utf8'),
-    );
-    const ajv = new AjvDraft04({ allErrors: true, strict: false });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
-    const doc = JSON.parse(writerFor('sarif')(result, ctx));
-    assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+    const validate = compileSchemaFile(sharedPath('schemas', 'sarif', 'sarif-schema-2.1.0.json') as string);
+    const doc = JSON.parse(writerFor('sarif')(result, ctx)) as AsffDoc;
+    assert.ok(validate(doc), schemaErrors(validate));
     const run = doc.runs[0];
     assert.equal(run.results.length, 6);
     const byRule = Object.fromEntries(run.results.map((r: { ruleId: string }) => [r.ruleId, r]));
@@ -146,14 +138,9 @@ describe('ASFF', () => {
   test('every finding validates against the derived ASFF schema, and a batch request too', {
     skip: sharedSkipReason('schemas', 'aws'),
   }, () => {
-    const schema = JSON.parse(
-      readFileSync(sharedPath('schemas', 'aws', 'asff-AwsSecurityFinding.derived.schema.json') as string, 'utf8'),
-    );
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    ajv.addSchema(schema, 'asff');
-    const validateOne = ajv.getSchema('asff');
-    const validateBatch = ajv.compile({ $ref: 'asff#/$defs/BatchImportFindingsRequest' });
+    const asffSchema = sharedPath('schemas', 'aws', 'asff-AwsSecurityFinding.derived.schema.json') as string;
+    const validateOne = compileSchemaFile(asffSchema);
+    const validateBatch = compileSchemaFile(asffSchema, { ref: '#/$defs/BatchImportFindingsRequest' });
     assert.ok(validateOne);
     const findings = JSON.parse(writerFor('asff')(result, ctx)) as Record<string, unknown>[];
     assert.equal(findings.length, 6);
