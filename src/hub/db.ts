@@ -1,0 +1,216 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  Kysely,
+  type Kysely as KyselyType,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
+import pg from 'pg';
+import { UsageError } from '../core/index.js';
+import type { HubDatabase } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface HubDb {
+  db: KyselyType<HubDatabase>;
+  dialect: DialectName;
+  /** Where the data is, for messages: a file path or the PostgreSQL URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the hub database: `postgres://…` / `postgresql://…` URLs go to PostgreSQL, anything else is an SQLite file
+ * path; no `--db` means `<cache dir>/hub/hub.sqlite`. Migrations run before the handle is returned, so both
+ * backends always have the same schema.
+ */
+export async function openHubDb(dbOption: string | undefined, cacheDir: string): Promise<HubDb> {
+  const target = dbOption ?? join(cacheDir, 'hub', 'hub.sqlite');
+  let hub: HubDb;
+  if (/^postgres(ql)?:\/\//.test(target)) {
+    const pool = new pg.Pool({ connectionString: target, max: 10 });
+    const db = new Kysely<HubDatabase>({ dialect: new PostgresDialect({ pool }) });
+    hub = { db, dialect: 'postgres', location: redactUrl(target), close: () => db.destroy() };
+  } else {
+    if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    const sqlite = new Database(target);
+    // WAL: readers do not block the writer; NORMAL sync is durable across process crashes (kill -9) in WAL mode.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    hub = { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
+  }
+  try {
+    await migrate(hub);
+  } catch (err) {
+    await hub.close().catch(() => {});
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`--db ${hub.location}: cannot open or migrate the hub database: ${message}`);
+  }
+  return hub;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+async function migrate(hub: HubDb): Promise<void> {
+  const migrator = new Migrator({
+    db: hub.db,
+    provider: { getMigrations: async () => migrations(hub.dialect) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+/** Ordered by name; never edit a released migration, add the next one. */
+function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: KyselyType<unknown>) {
+        await db.schema
+          .createTable('findings')
+          .addColumn('uid', 'text', (c) => c.primaryKey())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('cluster', 'text', (c) => c.notNull())
+          .addColumn('rule_id', 'text', (c) => c.notNull())
+          .addColumn('pillar', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('severity_rank', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('workflow', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('resource_type', 'text', (c) => c.notNull())
+          .addColumn('resource_label', 'text', (c) => c.notNull())
+          .addColumn('namespace', 'text', (c) => c.notNull())
+          .addColumn('image', 'text', (c) => c.notNull())
+          .addColumn('image_digest', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('resolved_at', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('synced_at', 'text')
+          .addColumn('scan_id', 'text', (c) => c.notNull())
+          .addColumn('suppression_id', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .execute();
+        for (const cols of [
+          ['scope'],
+          ['workflow', 'severity_rank'],
+          ['cluster', 'namespace'],
+          ['image_digest'],
+          ['rule_id'],
+          ['id'],
+          ['updated_at'],
+          ['last_seen'],
+        ]) {
+          await db.schema
+            .createIndex(`findings_${cols.join('_')}`)
+            .on('findings')
+            .columns(cols)
+            .execute();
+        }
+        await db.schema
+          .createTable('scans')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('command', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('cluster', 'text', (c) => c.notNull())
+          .addColumn('targets', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .addColumn('finding_count', 'integer', (c) => c.notNull())
+          .addColumn('new_count', 'integer', (c) => c.notNull())
+          .addColumn('resolved_count', 'integer', (c) => c.notNull())
+          .addColumn('errors', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('scans_created_at').on('scans').column('created_at').execute();
+        await db.schema
+          .createTable('images')
+          .addColumn('digest', 'text', (c) => c.primaryKey())
+          .addColumn('reference', 'text', (c) => c.notNull())
+          .addColumn('registry', 'text', (c) => c.notNull())
+          .addColumn('repository', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('media_type', 'text', (c) => c.notNull())
+          .addColumn('platform', 'text', (c) => c.notNull())
+          .addColumn('layers', 'text', (c) => c.notNull())
+          .addColumn('inventory', 'text')
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('last_scan_id', 'text')
+          .execute();
+        await db.schema
+          .createTable('clusters')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('suppressions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('finding_id', 'text', (c) => c.notNull())
+          .addColumn('rule_id', 'text', (c) => c.notNull())
+          .addColumn('cluster', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('dedupe_key', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('max_attempts', 'integer', (c) => c.notNull())
+          .addColumn('run_after', 'text', (c) => c.notNull())
+          .addColumn('lease_until', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('scan_id', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('jobs_status_run_after').on('jobs').columns(['status', 'run_after']).execute();
+        // At most one live (queued or running) job per key, enforced by the database so concurrent webhook
+        // deliveries and several hubs cannot enqueue the same digest twice.
+        await sql`create unique index jobs_live_key on jobs (kind, dedupe_key) where status in ('queued', 'running')`.execute(
+          db,
+        );
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_used_at', 'text')
+          .execute();
+      },
+    },
+  };
+}
