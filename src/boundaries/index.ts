@@ -1,3 +1,5 @@
+export type { AuditDetails, AuditOptions, AuditResult, AuditSummary, EngineRun, StatusCounts } from './audit.js';
+export { namespaceOfFinding, runAudit, summarizeAudit } from './audit.js';
 export { BOUNDARY_RULES } from './checks.js';
 export type { EnforcementDetection, EnforcerEvidence, EnforcerName } from './cni.js';
 export { detectPolicyEnforcement } from './cni.js';
@@ -13,5 +15,6 @@ export type {
   Reachability,
 } from './providers.js';
 export { unavailable } from './providers.js';
+export { formatAuditSummary } from './summary.js';
 export type { AnalyzeBoundariesOptions, BoundaryReport, NamespaceBoundary, Verdict } from './verdict.js';
 export { analyzeBoundaries, verdictOf } from './verdict.js';

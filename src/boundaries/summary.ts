@@ -1,0 +1,44 @@
+import { renderColumns } from '../report/index.js';
+import type { AuditResult, StatusCounts } from './audit.js';
+
+function counts(c: StatusCounts): string[] {
+  return [String(c.fail), String(c.unknown), String(c.skipped), String(c.pass)];
+}
+
+/** The audit summary for people: enforcement, one line per namespace verdict, counts by pillar and namespace. */
+export function formatAuditSummary(result: AuditResult): string {
+  const a = result.audit;
+  const lines: string[] = [];
+  lines.push(`Rampart audit of ${result.targets.join(' ')}`);
+  lines.push(`NetworkPolicy enforcement: ${a.enforcement.state} — ${a.enforcement.summary}`);
+  const v = a.summary.verdicts;
+  lines.push(`Namespace boundaries: ${v.open} open, ${v.partial} partial, ${v.isolated} isolated`, '');
+  lines.push(
+    renderColumns(
+      a.namespaces.map((n) => [
+        n.namespace,
+        n.verdict ?? 'not judged',
+        `enforce=${n.podSecurity.enforce}`,
+        n.reasons[0] ?? '',
+      ]),
+      ['NAMESPACE', 'VERDICT', 'POD SECURITY', 'FIRST REASON'],
+    ),
+    '',
+  );
+  lines.push(
+    renderColumns(
+      Object.entries(a.summary.byPillar)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([p, c]) => [p, ...counts(c)]),
+      ['PILLAR', 'FAIL', 'UNKNOWN', 'SKIPPED', 'PASS'],
+    ),
+    '',
+  );
+  const notRun = a.engines.filter((e) => e.status !== 'ran');
+  if (notRun.length) {
+    lines.push('Not checked in this run:');
+    for (const e of notRun) lines.push(`  ${e.engine}: ${e.purpose} — ${e.status}: ${e.reason ?? ''}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
