@@ -1,0 +1,136 @@
+import type { VersionScheme } from './scheme.js';
+
+/** The parts of an OSV `affected[]` entry that decide whether a version is affected. */
+export interface OsvRangeEvent {
+  introduced?: string;
+  fixed?: string;
+  last_affected?: string;
+  limit?: string;
+}
+
+export interface OsvRange {
+  type: string;
+  repo?: string;
+  events: OsvRangeEvent[];
+}
+
+export interface OsvAffectedVersions {
+  ranges?: OsvRange[];
+  versions?: string[];
+}
+
+export interface RangeVerdict {
+  affected: boolean;
+  /** False when some range could not be evaluated (GIT ranges, unknown scheme, unparsable versions). */
+  evaluable: boolean;
+  /** Versions that fix the affected interval the version falls into (ECOSYSTEM/SEMVER `fixed` events). */
+  fixedIn: string[];
+  /** Why something was not evaluable. */
+  notes: string[];
+}
+
+interface SortedEvent {
+  kind: 'introduced' | 'fixed' | 'last_affected' | 'limit';
+  version: string;
+}
+
+const KIND_ORDER = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 } as const;
+
+function eventsOf(range: OsvRange): SortedEvent[] {
+  const out: SortedEvent[] = [];
+  for (const e of range.events) {
+    for (const kind of ['introduced', 'fixed', 'last_affected', 'limit'] as const) {
+      const v = e[kind];
+      if (typeof v === 'string') out.push({ kind, version: v });
+    }
+  }
+  return out;
+}
+
+/** `introduced: "0"` means "from the first version"; it is below every version of every scheme. */
+function isZero(e: SortedEvent): boolean {
+  return e.kind === 'introduced' && e.version === '0';
+}
+
+/**
+ * Evaluates one ECOSYSTEM or SEMVER range as the OSV schema specifies: events sorted by version, a version is
+ * affected after an `introduced` at or below it until a `fixed` at or below it or a `last_affected` below it;
+ * `limit` events cap the range (the version must be below some limit).
+ */
+export function evaluateRange(
+  version: string,
+  range: OsvRange,
+  scheme: VersionScheme,
+): { affected: boolean; fixedIn?: string } {
+  const events = eventsOf(range);
+  const cmp = (a: SortedEvent, b: SortedEvent): number => {
+    if (isZero(a) || isZero(b)) return isZero(a) === isZero(b) ? 0 : isZero(a) ? -1 : 1;
+    return scheme.compare(a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  };
+  const sorted = [...events].sort(cmp);
+  const limits = sorted.filter((e) => e.kind === 'limit');
+  if (limits.length > 0 && !limits.some((l) => l.version === '*' || scheme.compare(version, l.version) < 0)) {
+    return { affected: false };
+  }
+  let affected = false;
+  let fixedIn: string | undefined;
+  for (const e of sorted) {
+    if (e.kind === 'introduced') {
+      if (isZero(e) || scheme.compare(version, e.version) >= 0) {
+        affected = true;
+        fixedIn = undefined;
+      }
+    } else if (e.kind === 'fixed') {
+      if (scheme.compare(version, e.version) >= 0) affected = false;
+      else if (affected && fixedIn === undefined) fixedIn = e.version;
+    } else if (e.kind === 'last_affected') {
+      if (scheme.compare(version, e.version) > 0) affected = false;
+    }
+  }
+  return affected ? { affected, fixedIn } : { affected: false };
+}
+
+/**
+ * Whether `version` is affected by an OSV `affected[]` entry: listed in `versions`, or inside one of the
+ * ECOSYSTEM/SEMVER ranges. GIT ranges name commits and cannot be evaluated against a package version offline:
+ * they make the verdict non-evaluable unless the version is listed or another range decides.
+ */
+export function evaluateAffected(
+  version: string,
+  affected: OsvAffectedVersions,
+  scheme: VersionScheme | undefined,
+): RangeVerdict {
+  const verdict: RangeVerdict = { affected: false, evaluable: true, fixedIn: [], notes: [] };
+  if (affected.versions?.includes(version)) verdict.affected = true;
+  for (const range of affected.ranges ?? []) {
+    if (range.type === 'GIT') {
+      if (!affected.versions?.length) {
+        verdict.evaluable = false;
+        verdict.notes.push(`GIT range${range.repo ? ` of ${range.repo}` : ''} cannot be evaluated offline`);
+      }
+      continue;
+    }
+    if (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER') {
+      verdict.evaluable = false;
+      verdict.notes.push(`unknown range type ${range.type}`);
+      continue;
+    }
+    if (!scheme) {
+      verdict.evaluable = false;
+      verdict.notes.push('no version scheme for this ecosystem');
+      continue;
+    }
+    try {
+      const r = evaluateRange(version, range, scheme);
+      if (r.affected) {
+        verdict.affected = true;
+        if (r.fixedIn && !verdict.fixedIn.includes(r.fixedIn)) verdict.fixedIn.push(r.fixedIn);
+      }
+    } catch (err) {
+      verdict.evaluable = false;
+      verdict.notes.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (verdict.affected) verdict.evaluable = true;
+  return verdict;
+}
