@@ -4,6 +4,7 @@ export { BOUNDARY_RULES } from './checks.js';
 export type { EnforcementDetection, EnforcerEvidence, EnforcerName } from './cni.js';
 export { detectPolicyEnforcement } from './cni.js';
 export { defaultDenyOf, isSystemNamespace, podSecurityLabels } from './facts.js';
+export { escapeHtml, type HtmlContext, reachabilitySvg, renderAuditHtml } from './html.js';
 export type {
   BoundaryProviders,
   NamespaceEdge,
