@@ -62,6 +62,11 @@ export interface RbacPolicy {
 export interface UserInfo {
   name: string;
   groups: string[];
+  /**
+   * Set when the username still holds a template such as `{{SessionName}}` (an IAM role with any session): User
+   * subjects then match when they fit the pattern.
+   */
+  namePattern?: RegExp;
 }
 
 export interface ResourceAttributes {
@@ -165,7 +170,7 @@ export function serviceAccountGroups(namespace: string): string[] {
 export function subjectAppliesTo(user: UserInfo, subject: Subject, bindingNamespace: string): boolean {
   switch (subject.kind) {
     case 'User':
-      return user.name === subject.name;
+      return user.namePattern ? user.namePattern.test(subject.name) : user.name === subject.name;
     case 'Group':
       return user.groups.includes(subject.name);
     case 'ServiceAccount': {

@@ -1,0 +1,69 @@
+import { type Command, Option } from 'commander';
+import { canIFromFiles, formatCanI, formatWhoCan, risksFromFiles, whoCanFromFiles } from '../../access/index.js';
+import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function addQuestionOptions(cmd: Command): Command {
+  return cmd
+    .option('--aws-snapshot <dir>', 'EKS/IAM API responses (DescribeCluster, access entries, policies) as JSON files')
+    .option('-n, --namespace <ns>', 'namespace of the request (default: default)')
+    .option('-A, --all-namespaces', 'ask about all namespaces (cluster-wide grants only)')
+    .option('--subresource <s>', 'subresource, e.g. exec, log, status')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+}
+
+interface QuestionFlags {
+  awsSnapshot?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  subresource?: string;
+  output: 'text' | 'json';
+}
+
+export function register(program: Command): void {
+  const access = program
+    .command('access')
+    .description('IAM → Kubernetes identity → RBAC and EKS access policies: can-i, who-can, risks');
+
+  addFindingOptions(
+    access
+      .command('risks')
+      .description('risky RBAC grants, aws-auth mistakes and powerful access entries, with file:line')
+      .argument('<paths...>', 'snapshot files or directories (read recursively)')
+      .option('--aws-snapshot <dir>', 'EKS/IAM API responses as JSON files (access entries, IAM roles)')
+      .addHelpText('after', '\nExample:\n  rampart access risks examples/acme --aws-snapshot examples/acme-aws'),
+  ).action((paths: string[], opts: FindingOptions & { awsSnapshot?: string }) => {
+    process.exitCode = emitResult(risksFromFiles(paths, opts), opts);
+  });
+
+  addQuestionOptions(
+    access
+      .command('can-i')
+      .description('like kubectl auth can-i, over files and EKS-aware; prints yes/no (exit 0/1) and why')
+      .argument('<args...>', 'snapshot paths, then VERB [TYPE[.GROUP][/NAME] | NONRESOURCEURL]')
+      .requiredOption('--as <user|IAM ARN>', 'Kubernetes username, or an IAM role/user/assumed-role ARN')
+      .option('--as-group <group>', 'exact groups of the user (repeatable); drops access policies', collect)
+      .addHelpText(
+        'after',
+        '\nExamples:\n  rampart access can-i examples/acme --aws-snapshot examples/acme-aws create pods --subresource exec -n payments \\\n    --as arn:aws:sts::111122223333:assumed-role/payments-team/alice\n  rampart access can-i examples/acme get /metrics --as system:serviceaccount:monitoring:prometheus',
+      ),
+  ).action((args: string[], opts: QuestionFlags & { as: string; asGroup?: string[] }) => {
+    const r = canIFromFiles(args, { ...opts, asGroups: opts.asGroup });
+    writeText(formatCanI(r, opts.output));
+    process.exitCode = r.allowed ? 0 : 1;
+  });
+
+  addQuestionOptions(
+    access
+      .command('who-can')
+      .description('Kubernetes subjects allowed to make a request, and the IAM principals mapped to them')
+      .argument('<args...>', 'snapshot paths, then VERB TYPE[.GROUP][/NAME] | NONRESOURCEURL')
+      .addHelpText(
+        'after',
+        '\nExample:\n  rampart access who-can examples/acme --aws-snapshot examples/acme-aws get secrets -n payments',
+      ),
+  ).action((args: string[], opts: QuestionFlags) => {
+    writeText(formatWhoCan(whoCanFromFiles(args, opts), opts.output));
+  });
+}
