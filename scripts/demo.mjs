@@ -3,7 +3,11 @@
 // Exit codes 1 (findings) are expected here: the example has deliberate mistakes. Only 2+ (errors) fail the demo.
 import { spawnSync } from 'node:child_process';
 
-const steps = [['snapshot', 'summary', 'examples/acme']];
+const steps = [
+  ['snapshot', 'summary', 'examples/acme'],
+  ['access', 'risks', 'examples/acme', '--aws-snapshot', 'examples/acme-aws'],
+  ['access', 'who-can', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', 'get', 'secrets', '-n', 'payments'],
+];
 
 let failed = false;
 for (const args of steps) {
