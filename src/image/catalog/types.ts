@@ -1,0 +1,36 @@
+import type { Distro, InventoryPackage } from '../../core/index.js';
+
+/** A file a cataloger asked for, held in memory only while the cataloger reads it. */
+export interface CatalogFile {
+  /** Path inside the image root, without a leading slash. */
+  path: string;
+  data: Buffer;
+  mode: number;
+}
+
+export interface CatalogContext {
+  /** Scratch directory for parsers that need a real file (SQLite rpmdb); removed after the scan. */
+  scratchDir: () => string;
+  maxArchiveDepth: number;
+  maxFileBytes: number;
+}
+
+/** What one file yielded. Problems are files the cataloger could not fully read: reported as unknown, never hidden. */
+export interface FileFindings {
+  packages?: InventoryPackage[];
+  distro?: Distro;
+  problems?: string[];
+}
+
+/**
+ * A cataloger looks at one file at a time: the layer reader asks `wants` for every regular file of every layer
+ * (path, mode and size only), buffers the wanted ones (bounded) and hands them to `catalog`. Because findings
+ * depend on one file only, they can be cached per layer and merged afterwards with whiteouts applied.
+ */
+export interface Cataloger {
+  name: string;
+  wants(path: string, mode: number, size: number): boolean;
+  /** Cheap check of the first bytes, so large files that are not ours are never buffered. */
+  magic?: (head: Buffer) => boolean;
+  catalog(file: CatalogFile, ctx: CatalogContext): FileFindings | Promise<FileFindings>;
+}

@@ -1,0 +1,112 @@
+import type { Distro, InventoryPackage } from '../core/index.js';
+import type { EntryKind, LayerAnalysis } from './layer.js';
+import { ancestors, normalizeTarPath, parentOf } from './paths.js';
+
+interface Visible {
+  layer: number;
+  kind: EntryKind;
+  link?: string;
+}
+
+export interface MergedLayers {
+  packages: InventoryPackage[];
+  distro?: Distro;
+  problems: Array<{ path?: string; message: string }>;
+  /** The final filesystem view: path → layer index and kind. */
+  visible: Map<string, Visible>;
+}
+
+/**
+ * Applies layer analyses bottom-up the way an overlay filesystem would (opaque directories, then whiteouts, then
+ * the layer's own entries, a file replacing a directory hides what was below it) and keeps only the findings of
+ * files still visible at the top.
+ */
+export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: string }>, maxHops = 40): MergedLayers {
+  const visible = new Map<string, Visible>();
+  layers.forEach(({ analysis }, index) => {
+    const opaque = new Set(analysis.opaque);
+    const deleted = new Set(analysis.whiteouts);
+    for (const [path, [kind]] of Object.entries(analysis.entries)) if (kind !== 'd') deleted.add(path);
+    if (opaque.size > 0 || deleted.size > 0) {
+      for (const path of [...visible.keys()]) {
+        if (deleted.has(path) || hiddenBelow(path, deleted) || hiddenBelow(path, opaque)) visible.delete(path);
+      }
+    }
+    for (const [path, [kind, link]] of Object.entries(analysis.entries)) {
+      visible.set(path, link === undefined ? { layer: index, kind } : { layer: index, kind, link });
+    }
+  });
+
+  const problems: MergedLayers['problems'] = [];
+  const packages: InventoryPackage[] = [];
+  layers.forEach(({ analysis, digest }, index) => {
+    for (const p of analysis.problems) problems.push({ ...p, message: `layer ${digest}: ${p.message}` });
+    for (const [path, found] of Object.entries(analysis.files)) {
+      if (visible.get(path)?.layer !== index) continue;
+      for (const pkg of found.packages ?? []) packages.push({ ...pkg, layerDigest: digest });
+      for (const message of found.problems ?? []) problems.push({ path: `/${path}`, message });
+    }
+  });
+
+  const distro = findDistro(layers, visible, maxHops);
+  return { packages, problems, visible, ...(distro ? { distro } : {}) };
+}
+
+function hiddenBelow(path: string, dirs: Set<string>): boolean {
+  for (const a of ancestors(path)) if (dirs.has(a)) return true;
+  return false;
+}
+
+const OS_RELEASE_PATHS = ['etc/os-release', 'usr/lib/os-release'];
+const FALLBACK_RELEASE_PATHS = ['etc/alpine-release', 'etc/debian_version', 'etc/redhat-release', 'etc/system-release'];
+
+function findDistro(
+  layers: Array<{ analysis: LayerAnalysis }>,
+  visible: Map<string, Visible>,
+  maxHops: number,
+): Distro | undefined {
+  for (const path of [...OS_RELEASE_PATHS, ...FALLBACK_RELEASE_PATHS]) {
+    const resolved = resolvePath(visible, path, maxHops);
+    if (!resolved) continue;
+    const entry = visible.get(resolved);
+    if (!entry) continue;
+    const distro = layers[entry.layer]?.analysis.files[resolved]?.distro;
+    if (distro) return distro;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves a path in the merged view, following symlinks in every component, always inside the image root
+ * (absolute targets are rooted at the image, `..` stops at the root). Returns undefined for a dangling path or
+ * a loop.
+ */
+export function resolvePath(visible: Map<string, Visible>, path: string, maxHops = 40): string | undefined {
+  let hops = 0;
+  let pending = normalizeTarPath(path).split('/').filter(Boolean);
+  let done: string[] = [];
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    const candidate = [...done, part].join('/');
+    const entry = visible.get(candidate);
+    if (!entry) {
+      // Layers may omit parent directory entries: a missing intermediate component is an implicit directory.
+      if (pending.length === 0) return undefined;
+      done.push(part);
+      continue;
+    }
+    if (entry.kind === 'l' && entry.link !== undefined) {
+      if (++hops > maxHops) return undefined;
+      const base = entry.link.startsWith('/') ? '' : parentOf(candidate);
+      const target = normalizeTarPath(base ? `${base}/${entry.link}` : entry.link);
+      pending = [...target.split('/').filter(Boolean), ...pending];
+      done = [];
+      continue;
+    }
+    if (entry.kind === 'h' && entry.link !== undefined && pending.length === 0) {
+      return visible.has(entry.link) ? entry.link : candidate;
+    }
+    done.push(part);
+  }
+  return done.join('/');
+}
