@@ -1,4 +1,5 @@
 export * from './access-policies.js';
+export * from './aws-config.js';
 export * from './aws-snapshot.js';
 export * from './identity.js';
 export * from './model.js';
