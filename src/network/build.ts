@@ -1,0 +1,153 @@
+import { expandWorkloads, type LoadedObject, type Snapshot, WORKLOAD_KINDS } from '../inputs/index.js';
+import { NetworkModel } from './engine.js';
+import { parseIp } from './ip.js';
+import { type ContainerPort, type NetNamespace, type NetPod, parseProtocol, podIpsOf } from './model.js';
+import { type ParsedPolicies, type PolicyProblem, parsePolicies } from './parse.js';
+
+export interface BuildOptions {
+  /** Default true (upstream e2e); netpol-analyzer compatibility turns it off. */
+  ipblockMatchesPods?: boolean;
+  /** netpol-analyzer's naming: a pod is shown as its direct controller owner; pods without IPs are ignored. */
+  compat?: 'netpol-analyzer';
+}
+
+export interface BuiltNetwork {
+  model: NetworkModel;
+  policies: ParsedPolicies;
+  problems: PolicyProblem[];
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function containerPorts(spec: unknown): ContainerPort[] {
+  const out: ContainerPort[] = [];
+  if (!isObj(spec)) return out;
+  for (const list of ['containers', 'initContainers']) {
+    const cs = spec[list];
+    if (!Array.isArray(cs)) continue;
+    for (const c of cs) {
+      if (!isObj(c) || !Array.isArray(c.ports)) continue;
+      for (const p of c.ports) {
+        if (!isObj(p) || typeof p.containerPort !== 'number') continue;
+        const protocol = parseProtocol(p.protocol);
+        if (!protocol) continue;
+        out.push({ name: typeof p.name === 'string' ? p.name : undefined, port: p.containerPort, protocol });
+      }
+    }
+  }
+  return out;
+}
+
+function namespacesOf(snapshot: Snapshot): NetNamespace[] {
+  return snapshot.ofKind('Namespace').map((n) => ({
+    name: n.name,
+    labels: { ...n.labels, 'kubernetes.io/metadata.name': n.name },
+  }));
+}
+
+/** Pods as Rampart names them: one per workload (top owner folded), `ns/name[Kind]`. */
+function podsDefault(snapshot: Snapshot): NetPod[] {
+  return expandWorkloads(snapshot).map((w, index) => ({
+    index,
+    namespace: w.namespace,
+    name: w.name,
+    kind: w.ownerKind,
+    display: `${w.namespace}/${w.name}[${w.ownerKind}]`,
+    labels: w.labels,
+    ips: podIpsOf(w.status),
+    hostNetwork: w.spec.hostNetwork === true,
+    ports: containerPorts(w.spec),
+    object: w.owner,
+  }));
+}
+
+/**
+ * netpol-analyzer's pods: Pods with a host IP and pod IPs, named after their direct controller owner
+ * (`ns/rs-name[ReplicaSet]`) or `ns/name[Pod]`; every workload object stands for its own pod template.
+ */
+function podsNetpolAnalyzer(snapshot: Snapshot): NetPod[] {
+  const byDisplay = new Map<string, NetPod>();
+  const add = (p: Omit<NetPod, 'index'>) => {
+    if (!byDisplay.has(p.display)) byDisplay.set(p.display, { ...p, index: byDisplay.size });
+  };
+  for (const kind of WORKLOAD_KINDS) {
+    for (const o of snapshot.ofKind(kind)) {
+      if (
+        !['v1', 'apps/v1', 'batch/v1', 'batch/v1beta1', 'extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'].includes(
+          o.apiVersion,
+        )
+      )
+        continue;
+      const ns = o.namespace ?? 'default';
+      if (kind === 'Pod') {
+        const st = isObj(o.raw.status) ? o.raw.status : {};
+        const ips = podIpsOf(st);
+        const owner = controllerOf(o);
+        const spec = isObj(o.raw.spec) ? o.raw.spec : {};
+        add({
+          namespace: ns,
+          name: owner ? owner.name : o.name,
+          kind: owner ? owner.kind : 'Pod',
+          display: owner ? `${ns}/${owner.name}[${owner.kind}]` : `${ns}/${o.name}[Pod]`,
+          labels: o.labels,
+          ips,
+          hostNetwork: spec.hostNetwork === true,
+          ports: containerPorts(spec),
+          object: o,
+        });
+        continue;
+      }
+      const t = templateOf(o, kind);
+      if (!t) continue;
+      add({
+        namespace: ns,
+        name: o.name,
+        kind,
+        display: `${ns}/${o.name}[${kind}]`,
+        labels: t.labels,
+        ips: [],
+        hostNetwork: isObj(t.spec) && t.spec.hostNetwork === true,
+        ports: containerPorts(t.spec),
+        object: o,
+      });
+    }
+  }
+  return [...byDisplay.values()];
+}
+
+function controllerOf(o: LoadedObject): { kind: string; name: string } | undefined {
+  const refs = o.raw.metadata?.ownerReferences;
+  if (!Array.isArray(refs)) return undefined;
+  const c = refs.find((r) => r && r.controller === true && typeof r.kind === 'string' && typeof r.name === 'string');
+  if (!c || c.kind === 'Node') return undefined;
+  return { kind: c.kind as string, name: c.name as string };
+}
+
+function templateOf(o: LoadedObject, kind: string): { labels: Record<string, string>; spec: unknown } | undefined {
+  const spec = isObj(o.raw.spec) ? o.raw.spec : undefined;
+  if (!spec) return undefined;
+  let t: unknown = spec.template;
+  if (kind === 'CronJob') {
+    const jt = isObj(spec.jobTemplate) ? spec.jobTemplate : undefined;
+    t = jt && isObj(jt.spec) ? jt.spec.template : undefined;
+  }
+  if (!isObj(t)) return undefined;
+  const meta = isObj(t.metadata) ? t.metadata : {};
+  const labels: Record<string, string> = {};
+  if (isObj(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) labels[k] = String(v);
+  return { labels, spec: t.spec };
+}
+
+/** Reads pods, namespaces and policies of a snapshot into an evaluable model. */
+export function buildNetwork(snapshot: Snapshot, options: BuildOptions = {}): BuiltNetwork {
+  const policies = parsePolicies(snapshot);
+  const pods = options.compat === 'netpol-analyzer' ? podsNetpolAnalyzer(snapshot) : podsDefault(snapshot);
+  const ipblockMatchesPods = options.compat === 'netpol-analyzer' ? false : options.ipblockMatchesPods !== false;
+  const model = new NetworkModel(pods, namespacesOf(snapshot), policies.networkPolicies, policies.adminPolicies, {
+    ipblockMatchesPods,
+    hostNetworkAsNode: options.compat !== 'netpol-analyzer',
+  });
+  return { model, policies, problems: policies.problems };
+}
+
+export { parseIp };

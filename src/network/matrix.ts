@@ -1,0 +1,146 @@
+import { UsageError } from '../core/index.js';
+import { type ConnSet, PROTOCOLS, type Protocol } from './conn.js';
+import type { Endpoint, NetworkModel, PairVerdict } from './engine.js';
+import { formatRange, type IpFamily, partition } from './ip.js';
+import type { NetPod } from './model.js';
+
+export interface FocusOptions {
+  /** Workload names (`name` or `ns/name`); keep pairs where one side is one of them. */
+  focusWorkloads?: string[];
+  /** With focusWorkloads: the other side must be one of these. */
+  focusWorkloadPeers?: string[];
+  /** With focusWorkloads: `ingress` keeps pairs into the focus workload, `egress` pairs out of it. */
+  focusDirection?: 'ingress' | 'egress';
+  /** Keep pairs that allow this one connection; the connection set is then not printed. */
+  focusConn?: { protocol: Protocol; port: number };
+}
+
+export interface MatrixOptions extends FocusOptions {
+  /** Address families of the external ranges (netpol-analyzer: IPv4 only). */
+  families?: IpFamily[];
+  /**
+   * Merge a source's adjacent external destinations with equal connections into one range (netpol-analyzer prints
+   * egress to the outside this way, ingress from it per partition block).
+   */
+  mergeEgressRanges?: boolean;
+  /** Include pairs with no allowed connection. */
+  includeDenied?: boolean;
+}
+
+export interface Peer {
+  name: string;
+  endpoint: Endpoint;
+  /** Namespace for pods; undefined for external ranges. */
+  namespace?: string;
+}
+
+export interface Connection {
+  src: Peer;
+  dst: Peer;
+  conns: ConnSet;
+  verdict: PairVerdict;
+}
+
+/** `0.0.0.0-9.255.255.255[External]`. */
+export function externalPeers(model: NetworkModel, families: IpFamily[]): Peer[] {
+  return partition(model.policyIpSets(), families).map((range) => ({
+    name: `${formatRange(range)}[External]`,
+    endpoint: { type: 'ip', range },
+  }));
+}
+
+export function podPeers(model: NetworkModel): Peer[] {
+  return model.pods.map((pod) => ({ name: pod.display, endpoint: { type: 'pod', pod }, namespace: pod.namespace }));
+}
+
+/** Whether a user's workload reference (`name`, `ns/name` or `ns/name[Kind]`) names this pod. */
+export function workloadMatches(ref: string, pod: NetPod): boolean {
+  if (ref === pod.display) return true;
+  if (ref.includes('/')) return ref === `${pod.namespace}/${pod.name}`;
+  return ref === pod.name;
+}
+
+function matchesAny(refs: string[], p: Peer): boolean {
+  const ep = p.endpoint;
+  return ep.type === 'pod' && refs.some((r) => workloadMatches(r, ep.pod));
+}
+
+export function parseFocusConn(text: string): { protocol: Protocol; port: number } {
+  const m = /^([a-zA-Z]+)-(\d+)$/.exec(text);
+  const protocol = m?.[1]?.toUpperCase() as Protocol | undefined;
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || !protocol || !PROTOCOLS.includes(protocol) || port < 1 || port > 65535)
+    throw new UsageError(`--focus-conn "${text}": expected <protocol>-<port>, e.g. tcp-80`);
+  return { protocol, port };
+}
+
+/**
+ * Every ordered pair of peers (pods and external ranges; never external to external, never a pod to itself) with its
+ * allowed connections, sorted by source then destination name (plain byte order, as netpol-analyzer).
+ */
+export function computeMatrix(model: NetworkModel, opts: MatrixOptions = {}): Connection[] {
+  const pods = podPeers(model);
+  const externals = externalPeers(model, opts.families ?? [4, 6]);
+  const focus = opts.focusWorkloads?.length ? opts.focusWorkloads : undefined;
+  if (focus) {
+    for (const f of focus)
+      if (!pods.some((p) => p.endpoint.type === 'pod' && workloadMatches(f, p.endpoint.pod)))
+        throw new UsageError(`--focusworkload "${f}": no workload with this name`);
+  }
+  const keep = (src: Peer, dst: Peer): boolean => {
+    if (!focus) return true;
+    const srcFocus = matchesAny(focus, src);
+    const dstFocus = matchesAny(focus, dst);
+    const peers = opts.focusWorkloadPeers?.length ? opts.focusWorkloadPeers : undefined;
+    const ok = (isFocus: boolean, other: Peer) => isFocus && (!peers || matchesAny(peers, other));
+    if (opts.focusDirection === 'egress') return ok(srcFocus, dst);
+    if (opts.focusDirection === 'ingress') return ok(dstFocus, src);
+    return ok(srcFocus, dst) || ok(dstFocus, src);
+  };
+  const out: Connection[] = [];
+  const consider = (src: Peer, dst: Peer) => {
+    if (!keep(src, dst)) return;
+    const verdict = model.evaluatePair(src.endpoint, dst.endpoint);
+    const conns = verdict.allowed;
+    if (opts.focusConn && !conns.contains(opts.focusConn.protocol, opts.focusConn.port)) return;
+    if (conns.isEmpty() && !opts.includeDenied) return;
+    out.push({ src, dst, conns, verdict });
+  };
+  for (const s of pods) {
+    for (const d of pods) if (s !== d) consider(s, d);
+    const before = out.length;
+    for (const e of externals) consider(s, e);
+    if (opts.mergeEgressRanges) mergeAdjacentExternal(out, before);
+  }
+  for (const e of externals) for (const d of pods) consider(e, d);
+  out.sort((a, b) => cmp(a.src.name, b.src.name) || cmp(a.dst.name, b.dst.name));
+  return out;
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function mergeAdjacentExternal(out: Connection[], from: number): void {
+  const merged: Connection[] = [];
+  for (const c of out.slice(from)) {
+    const last = merged[merged.length - 1];
+    const a = last?.dst.endpoint;
+    const b = c.dst.endpoint;
+    if (
+      last &&
+      a?.type === 'ip' &&
+      b.type === 'ip' &&
+      a.range.family === b.range.family &&
+      a.range.hi + 1n === b.range.lo &&
+      last.conns.equals(c.conns)
+    ) {
+      const range = { family: a.range.family, lo: a.range.lo, hi: b.range.hi };
+      merged[merged.length - 1] = {
+        ...last,
+        dst: { name: `${formatRange(range)}[External]`, endpoint: { type: 'ip', range } },
+      };
+    } else merged.push(c);
+  }
+  out.splice(from, out.length - from, ...merged);
+}

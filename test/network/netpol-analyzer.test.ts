@@ -1,0 +1,80 @@
+/**
+ * netpol-analyzer conformance: every connlist and explain run recorded in ../shared/conformance/netpol-analyzer/
+ * cases.json, run under `--compat netpol-analyzer` with its recorded flags, compared as upstream does (every \n and
+ * \r deleted, exact otherwise). Runs of features we do not model yet are `todo` with the reason (docs/conformance.md).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadSnapshot } from '../../src/inputs/index.js';
+import { netpolMatrix } from '../../src/network/index.js';
+import { sharedSkipReason } from '../support/shared.js';
+import {
+  CORPUS,
+  corpusDir,
+  type RecordedRun,
+  recordedRuns,
+  requestFromFlags,
+  sameAsUpstream,
+} from './netpol-analyzer-cases.js';
+
+const skip = sharedSkipReason(...CORPUS.split('/'));
+
+/** Features not modelled yet; runs needing them are reported as todo, never hidden. */
+function unsupported(run: RecordedRun): string | undefined {
+  if (run.category.startsWith('multi-network')) return 'UDN/CUDN/NAD/VM multi-network analysis is not implemented';
+  if (run.category === 'Ingress/Route') return 'Ingress/Route ({ingress-controller}) analysis is not implemented';
+  if (run.flags.includes('--exposure')) return 'exposure analysis (--exposure) is not implemented';
+  if (run.kind === 'explain') return 'explain text in netpol-analyzer grammar is not implemented';
+  return undefined;
+}
+
+/** Runs of supported features that still differ, with the reason (also listed in docs/conformance.md). */
+const KNOWN_DIFFERENCES: Record<string, string> = {};
+
+const tally = new Map<string, { pass: number; fail: number; todo: number }>();
+function count(key: string, what: 'pass' | 'fail' | 'todo'): void {
+  const t = tally.get(key) ?? { pass: 0, fail: 0, todo: 0 };
+  t[what]++;
+  tally.set(key, t);
+}
+
+describe('netpol-analyzer recorded runs (--compat netpol-analyzer)', { skip }, () => {
+  const dir = corpusDir() as string;
+  const byCase = new Map<string, RecordedRun[]>();
+  for (const run of skip ? [] : recordedRuns()) byCase.set(run.caseName, [...(byCase.get(run.caseName) ?? []), run]);
+  for (const [caseName, runs] of byCase) {
+    test(caseName, () => {
+      const snapshot = loadSnapshot([join(dir, caseName, 'manifests')]);
+      const failures: string[] = [];
+      for (const run of runs)
+        for (const fmt of run.kind === 'explain' ? ['txt'] : run.formats) {
+          const id = `${caseName} ${run.kind} -o ${fmt} ${run.flags.join(' ')}`.trim();
+          const expectedFile = run.expected[fmt];
+          assert.ok(expectedFile, `${id}: expected file recorded`);
+          const expected = readFileSync(join(dir, caseName, expectedFile), 'utf8');
+          if (expected.includes('{ingress-controller}')) run.category = 'Ingress/Route';
+          const reason = unsupported(run) ?? KNOWN_DIFFERENCES[id];
+          const key = `${run.category} | ${run.kind} | ${fmt}`;
+          let ok = false;
+          try {
+            const report = netpolMatrix(requestFromFlags(run.flags, fmt, [join(dir, caseName, 'manifests')]), snapshot);
+            ok = !report.fatal && sameAsUpstream(report.text, expected);
+          } catch {
+            ok = false;
+          }
+          count(key, ok ? 'pass' : reason ? 'todo' : 'fail');
+          if (!ok && !reason) failures.push(`${id} (differs from ${expectedFile})`);
+        }
+      assert.deepEqual(failures, []);
+    });
+  }
+  after(() => {
+    if (tally.size === 0) return;
+    const lines = [...tally.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, t]) => `${k}: pass ${t.pass}, fail ${t.fail}, not supported ${t.todo}`);
+    process.stdout.write(`# netpol-analyzer conformance\n# ${lines.join('\n# ')}\n`);
+  });
+});
