@@ -1,12 +1,11 @@
 import type { InventoryPackage } from '../../core/index.js';
-import { InputError } from '../../core/index.js';
 import type { Cataloger } from './types.js';
 
 /**
  * Parses apk's installed database: blank-line separated records of `X:value` lines. `P` name, `V` version, `A` arch,
  * `o` origin (source package: advisories are keyed by it), `L` licence, `m` maintainer.
  */
-export function parseApkInstalled(text: string, path: string): InventoryPackage[] {
+export function parseApkInstalled(text: string, path: string, problems: string[] = []): InventoryPackage[] {
   const out: InventoryPackage[] = [];
   let fields = new Map<string, string>();
   let start = 1;
@@ -15,7 +14,9 @@ export function parseApkInstalled(text: string, path: string): InventoryPackage[
     const name = fields.get('P');
     const version = fields.get('V');
     if (!name || !version) {
-      throw new InputError(`record without ${name ? 'V' : 'P'}: field`, { file: `/${path}`, line: start });
+      problems.push(`/${path}:${start}: record without ${name ? 'V' : 'P'}: field skipped`);
+      fields = new Map();
+      return;
     }
     const pkg: InventoryPackage = {
       type: 'apk',
@@ -41,10 +42,8 @@ export function parseApkInstalled(text: string, path: string): InventoryPackage[
       continue;
     }
     if (line.length < 2 || line[1] !== ':') {
-      throw new InputError(`not an "X:value" line: ${JSON.stringify(line.slice(0, 60))}`, {
-        file: `/${path}`,
-        line: i + 1,
-      });
+      problems.push(`/${path}:${i + 1}: not an "X:value" line: ${JSON.stringify(line.slice(0, 60))}`);
+      continue;
     }
     const key = line[0] as string;
     // F/R/M/a/Z repeat per file; only the first of the package-level keys matters.
@@ -57,5 +56,9 @@ export function parseApkInstalled(text: string, path: string): InventoryPackage[
 export const apkCataloger: Cataloger = {
   name: 'apk',
   wants: (path) => path === 'lib/apk/db/installed' || path === 'usr/lib/apk/db/installed',
-  catalog: (file) => ({ packages: parseApkInstalled(file.data.toString('utf8'), file.path) }),
+  catalog(file) {
+    const problems: string[] = [];
+    const packages = parseApkInstalled(file.data.toString('utf8'), file.path, problems);
+    return problems.length > 0 ? { packages, problems } : { packages };
+  },
 };

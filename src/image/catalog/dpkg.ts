@@ -50,11 +50,19 @@ function isInstalled(status: string | undefined): boolean {
   return parts[2] === 'installed';
 }
 
-export function parseDpkgStatus(text: string, path: string, type: 'deb' | 'opkg' = 'deb'): InventoryPackage[] {
+export function parseDpkgStatus(
+  text: string,
+  path: string,
+  type: 'deb' | 'opkg' = 'deb',
+  problems: string[] = [],
+): InventoryPackage[] {
   const out: InventoryPackage[] = [];
   for (const p of parseControlFile(text, `/${path}`)) {
     const name = p.fields.get('package');
-    if (!name) throw new InputError('paragraph without Package field', { file: `/${path}`, line: p.line });
+    if (!name) {
+      problems.push(`/${path}:${p.line}: paragraph without a Package name skipped`);
+      continue;
+    }
     if (!isInstalled(p.fields.get('status'))) continue;
     const version = p.fields.get('version') ?? '';
     const pkg: InventoryPackage = { type: 'deb', name, version, locations: [`/${path}`] };
@@ -95,6 +103,8 @@ export const dpkgCataloger: Cataloger = {
     path === 'var/lib/opkg/status',
   catalog(file) {
     const opkg = file.path.includes('/opkg/');
-    return { packages: parseDpkgStatus(file.data.toString('utf8'), file.path, opkg ? 'opkg' : 'deb') };
+    const problems: string[] = [];
+    const packages = parseDpkgStatus(file.data.toString('utf8'), file.path, opkg ? 'opkg' : 'deb', problems);
+    return problems.length > 0 ? { packages, problems } : { packages };
   },
 };

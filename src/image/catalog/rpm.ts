@@ -236,6 +236,8 @@ export async function parseRpmDb(data: Buffer, path: string, ctx: CatalogContext
   else blobs = readBdbHashValues(data, where);
   const out: InventoryPackage[] = [];
   for (const blob of blobs) {
+    // Berkeley DB Packages also holds a 4-byte bookkeeping record (next instance number): not a header.
+    if (blob.length < 16) continue;
     const h = parseRpmHeaderBlob(blob, where);
     if (h.name === 'gpg-pubkey') continue;
     out.push(rpmPackage(h, path));
