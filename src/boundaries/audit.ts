@@ -1,13 +1,23 @@
+import { accessRisks } from '../access/index.js';
+import { lint } from '../config/index.js';
 import {
   type Finding,
   type FindingStatus,
+  type InputProblem,
   makeFinding,
   type Pillar,
   type ResourceRef,
   type ScanResult,
 } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
-import { EXTERNAL, failureText, pssFromConfigEngine, reachabilityFromNetworkEngine } from './engines.js';
+import {
+  accessModelOf,
+  EXTERNAL,
+  failureText,
+  pssFromConfigEngine,
+  rbacFromAccessEngine,
+  reachabilityFromNetworkEngine,
+} from './engines.js';
 import type { BoundaryProviders, NamespaceEdge, Provided, RbacOracle } from './providers.js';
 import { analyzeBoundaries, type NamespaceBoundary } from './verdict.js';
 
@@ -97,23 +107,13 @@ function engineFinding(run: EngineRun, target: ResourceRef): Finding {
   });
 }
 
-/**
- * The RBAC oracle for "who outside the namespace can …". The access engine does not export who-can yet, so the
- * RBAC reach checks are `unknown` with this reason rather than guessed.
- */
-function rbacFromAccessEngine(_snapshot: Snapshot, _awsSnapshot?: string): Provided<RbacOracle> {
-  return {
-    available: false,
-    reason: 'the access engine (src/access) does not export who-can over a snapshot yet',
-  };
-}
-
 /** `rampart audit`: every engine that is available, on one snapshot, into one result with a verdict per namespace. */
 export function runAudit(paths: string[], options: AuditOptions = {}): AuditResult {
   const snapshot = loadSnapshot(paths);
   const target: ResourceRef = { type: 'file', path: paths.join(' ') };
   const engines: EngineRun[] = [];
   const extraFindings: Finding[] = [];
+  const errors: InputProblem[] = [...snapshot.problems];
 
   let pss: BoundaryProviders['pss'];
   try {
@@ -140,17 +140,60 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
     findings: 0,
   });
 
-  const rbac = rbacFromAccessEngine(snapshot, options.awsSnapshot);
+  const model = accessModelOf(snapshot, options.awsSnapshot);
+  const rbac: Provided<RbacOracle> = model.available
+    ? { available: true, value: rbacFromAccessEngine(model.value) }
+    : model;
   engines.push({
     engine: 'access',
     pillar: 'access',
     purpose: 'RBAC reach into namespaces (who-can)',
-    status: rbac.available ? 'ran' : 'unavailable',
+    status: rbac.available ? 'ran' : 'failed',
     reason: rbac.available ? undefined : rbac.reason,
     findings: 0,
   });
 
-  // Engine checks the audit would run next to the boundary verdicts, and why they are not in this report.
+  // The engines' own checks, next to the boundary verdicts. One engine failing never stops the others.
+  const run = (engine: string, pillar: Pillar, purpose: string, fn: () => ScanResult) => {
+    try {
+      const r = fn();
+      const own = r.findings.map((f) => (f.pillar ? f : { ...f, pillar }));
+      extraFindings.push(...own);
+      errors.push(...r.errors);
+      engines.push({ engine, pillar, purpose, status: 'ran', findings: own.length });
+    } catch (err) {
+      const failed: EngineRun = {
+        engine,
+        pillar,
+        purpose,
+        status: 'failed',
+        reason: failureText(engine, err),
+        findings: 0,
+      };
+      engines.push(failed);
+      extraFindings.push(engineFinding(failed, target));
+    }
+  };
+  run('config', 'config', 'workload, Pod Security, Dockerfile and script lint', () => lint(paths));
+  if (model.available) {
+    const m = model.value;
+    run('access', 'access', 'risky grants, aws-auth and access entries', () =>
+      accessRisks(m, options.awsSnapshot ? [...paths, options.awsSnapshot] : paths),
+    );
+  } else {
+    const failed: EngineRun = {
+      engine: 'access',
+      pillar: 'access',
+      purpose: 'risky grants, aws-auth and access entries',
+      status: 'failed',
+      reason: model.reason,
+      findings: 0,
+    };
+    engines.push(failed);
+    extraFindings.push(engineFinding(failed, target));
+  }
+
+  // Engine checks the audit would run, and why they are not in this report.
   const notYet: Array<Omit<EngineRun, 'findings'>> = [
     {
       engine: 'network',
@@ -158,20 +201,6 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
       purpose: 'NetworkPolicy lint',
       status: 'unavailable',
       reason: 'the network engine (src/network) does not export a lint function yet',
-    },
-    {
-      engine: 'config',
-      pillar: 'config',
-      purpose: 'workload and Dockerfile lint',
-      status: 'unavailable',
-      reason: 'the config engine (src/config) does not export a lint function yet',
-    },
-    {
-      engine: 'access',
-      pillar: 'access',
-      purpose: 'risky grants and IAM identity mapping',
-      status: 'unavailable',
-      reason: 'the access engine (src/access) does not export risk checks yet',
     },
     options.images
       ? {
@@ -190,9 +219,9 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
         },
   ];
   for (const n of notYet) {
-    const run: EngineRun = { ...n, findings: 0 };
-    engines.push(run);
-    extraFindings.push(engineFinding(run, target));
+    const r: EngineRun = { ...n, findings: 0 };
+    engines.push(r);
+    extraFindings.push(engineFinding(r, target));
   }
 
   const providers: BoundaryProviders = { pss, reachability: reach, rbac };
@@ -207,7 +236,6 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
     engines,
     summary: summarizeAudit(findings, report.namespaces),
   };
-  const errors = [...snapshot.problems];
   if (reach.problems?.length)
     for (const p of reach.problems) errors.push({ level: 'warning', message: `network: ${p} (not applied)` });
   return { command: 'audit', targets: paths, findings, errors, audit: details };

@@ -5,6 +5,7 @@ import {
   defaultDenyOf,
   expandWorkloadsCached,
   isSystemNamespace,
+  namespaceRole,
   type PodFacts,
   placementOf,
   podFacts,
@@ -79,7 +80,7 @@ interface Context {
   snapshot: Snapshot;
   enforcement: EnforcementDetection;
   providers: BoundaryProviders;
-  /** Namespaces judged as tenants (not system), for cross-tenant comparisons. */
+  /** Tenant namespaces (not system, not shared), for cross-tenant comparisons. */
   tenants: string[];
   pods: PodFacts[];
 }
@@ -317,7 +318,9 @@ function checkReachability(ns: LoadedObject, ctx: Context): Finding {
   const edges = ctx.providers.reachability.value.edges;
   const inbound = edges.filter((e) => e.to === ns.name && e.from !== ns.name);
   const outbound = edges.filter((e) => e.from === ns.name && e.to !== ns.name);
-  const fromTenants = inbound.filter((e) => ctx.tenants.includes(e.from));
+  // A shared service (ingress, monitoring) is meant to be reached by tenants; a tenant is not.
+  const shared = namespaceRole(ns) === 'shared';
+  const fromTenants = shared ? [] : inbound.filter((e) => ctx.tenants.includes(e.from));
   const evidence = {
     inbound: inbound.map((e) => `${e.from}: ${e.connections}`),
     outbound: outbound.map((e) => `${e.to}: ${e.connections}`),
@@ -416,8 +419,17 @@ function checkRbac(ns: LoadedObject, ctx: Context): Finding[] {
   }
   const oracle = ctx.providers.rbac.value;
   const outside: Record<string, string[]> = {};
-  const ask = (q: Omit<PermissionQuery, 'namespace'>, namespace?: string, name?: string) =>
-    oracle.whoCan({ ...q, namespace, name }).filter((h) => !isPlatformSubject(h));
+  const admins = new Set<string>();
+  const incomplete = new Set<string>();
+  const ask = (q: Omit<PermissionQuery, 'namespace'>, namespace?: string, name?: string) => {
+    const r = oracle.whoCan({ ...q, namespace, name });
+    for (const u of r.incomplete) incomplete.add(u);
+    return r.holders.filter((h) => {
+      if (isPlatformSubject(h)) return false;
+      if (h.admin) admins.add(holderLabel(h));
+      return !h.admin;
+    });
+  };
   for (const { what, q } of OUTSIDE_QUESTIONS) {
     const holders = ask(q, ns.name).filter(
       (h) => !h.local || (h.kind === 'ServiceAccount' && h.namespace !== undefined && h.namespace !== ns.name),
@@ -428,34 +440,44 @@ function checkRbac(ns: LoadedObject, ctx: Context): Finding[] {
   if (labelers.length) outside['patch its labels (Pod Security, selectors)'] = labelers.map(holderLabel);
   const out: Finding[] = [];
   const outsideKeys = Object.keys(outside);
+  const outsideUndecided = outsideKeys.length === 0 && incomplete.size > 0;
   out.push(
     nsFinding(ns, {
       ...outsideBase,
       title: outsideKeys.length
         ? `Subjects from outside the namespace can ${outsideKeys.join(', ')}`
-        : 'No subject from outside the namespace (besides cluster administrators) can read its secrets, exec into its pods, change its policies or labels',
-      severity: outsideKeys.length ? 'HIGH' : 'INFO',
-      status: outsideKeys.length ? 'fail' : 'pass',
-      evidence: outsideKeys.length ? outside : undefined,
+        : outsideUndecided
+          ? 'No RBAC subject from outside reaches in, but some EKS access policies could not be evaluated'
+          : 'No subject from outside the namespace (besides cluster administrators) can read its secrets, exec into its pods, change its policies or labels',
+      severity: outsideKeys.length ? 'HIGH' : outsideUndecided ? 'MEDIUM' : 'INFO',
+      status: outsideKeys.length ? 'fail' : outsideUndecided ? 'unknown' : 'pass',
+      reason: outsideUndecided ? [...incomplete].join('; ') : undefined,
+      evidence: { ...outside, ...(admins.size ? { 'cluster administrators (not counted)': [...admins] } : {}) },
       remediation: outsideKeys.length
         ? 'Replace ClusterRoleBindings and cross-namespace RoleBindings with RoleBindings inside the namespace; keep cluster-wide grants for administrators.'
         : undefined,
     }),
   );
   const fences: Record<string, string[]> = {};
+  const incompleteBeforeFences = incomplete.size;
   for (const { what, q } of FENCE_QUESTIONS) {
     const holders = ask(q, ns.name).filter((h) => h.local);
     if (holders.length) fences[what] = holders.map(holderLabel);
   }
   const fenceKeys = Object.keys(fences);
+  // A binding to a role that is not in the snapshot (e.g. the built-in admin) may grant exactly this: not a pass.
+  const fenceUndecided = fenceKeys.length === 0 && (incomplete.size > 0 || incompleteBeforeFences > 0);
   out.push(
     nsFinding(ns, {
       ...fenceBase,
       title: fenceKeys.length
         ? `Tenant subjects can dismantle their own fences: ${fenceKeys.join(', ')}`
-        : 'Tenant subjects cannot edit their NetworkPolicies, quotas, limits or bindings',
-      severity: fenceKeys.length ? 'MEDIUM' : 'INFO',
-      status: fenceKeys.length ? 'fail' : 'pass',
+        : fenceUndecided
+          ? 'Whether tenants can edit their own fences is not fully known'
+          : 'Tenant subjects cannot edit their NetworkPolicies, quotas, limits or bindings',
+      severity: fenceKeys.length || fenceUndecided ? 'MEDIUM' : 'INFO',
+      status: fenceKeys.length ? 'fail' : fenceUndecided ? 'unknown' : 'pass',
+      reason: fenceUndecided ? [...incomplete].join('; ') : undefined,
       evidence: fenceKeys.length ? fences : undefined,
       remediation: fenceKeys.length
         ? 'Bind tenants to a role without write access to networkpolicies, resourcequotas, limitranges and rolebindings (not the built-in admin/edit).'
@@ -640,7 +662,7 @@ export function checkNamespaces(inputs: CheckInputs): NamespaceChecks[] {
   const { snapshot } = inputs;
   const namespaces = snapshot.ofKind('Namespace').sort((a, b) => a.name.localeCompare(b.name));
   const pods = expandWorkloadsCached(snapshot).map((p) => podFacts(snapshot, p));
-  const tenants = namespaces.map((n) => n.name).filter((n) => !isSystemNamespace(n));
+  const tenants = namespaces.filter((n) => namespaceRole(n) === 'tenant').map((n) => n.name);
   const ctx: Context = { ...inputs, tenants, pods };
   return namespaces.map((ns) => {
     const workloads = pods.filter((p) => p.pod.namespace === ns.name).length;

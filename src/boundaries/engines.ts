@@ -1,7 +1,8 @@
+import { type AccessModel, buildAccessModel, loadAwsSnapshot, whoCan } from '../access/index.js';
 import { evaluatePod, parseLabelVersion } from '../config/index.js';
 import type { Snapshot } from '../inputs/index.js';
 import { buildNetwork, computeMatrix } from '../network/index.js';
-import type { NamespaceEdge, Provided, PssEvaluator, Reachability } from './providers.js';
+import type { NamespaceEdge, PermissionHolder, Provided, PssEvaluator, RbacOracle, Reachability } from './providers.js';
 
 /** What went wrong in another engine, as one line. */
 export function failureText(engine: string, err: unknown): string {
@@ -58,4 +59,58 @@ export function reachabilityFromNetworkEngine(snapshot: Snapshot): Provided<Reac
   } catch (err) {
     return { available: false, reason: failureText('network', err) };
   }
+}
+
+/** The access engine's model (RBAC, aws-auth, access entries) of a snapshot, built once for the whole audit. */
+export function accessModelOf(snapshot: Snapshot, awsSnapshot?: string): Provided<AccessModel> {
+  try {
+    const aws = awsSnapshot ? loadAwsSnapshot(awsSnapshot) : undefined;
+    return { available: true, value: buildAccessModel(snapshot, aws) };
+  } catch (err) {
+    return { available: false, reason: failureText('access', err) };
+  }
+}
+
+/** Whether a who-can reason names a cluster-wide administrator grant (expected to reach every namespace). */
+function isAdminGrant(text: string): boolean {
+  return (
+    /^ClusterRoleBinding .* → ClusterRole cluster-admin:/.test(text) ||
+    /AmazonEKSClusterAdminPolicy \(cluster\)/.test(text)
+  );
+}
+
+/** "Who can" through the access engine: RBAC bindings, system:masters and EKS access policies. */
+export function rbacFromAccessEngine(model: AccessModel): RbacOracle {
+  return {
+    whoCan(q) {
+      const r = whoCan(model, {
+        resourceRequest: true,
+        verb: q.verb,
+        apiGroup: q.group ?? '',
+        resource: q.resource,
+        subresource: q.subresource ?? '',
+        name: q.name ?? '',
+        namespace: q.namespace ?? '',
+      });
+      const holders: PermissionHolder[] = r.rows.map((row) => ({
+        kind: row.subject.kind as PermissionHolder['kind'],
+        name: row.subject.name,
+        namespace: row.subject.namespace,
+        via: row.reason.text,
+        local: q.namespace !== undefined && row.reason.text.startsWith(`RoleBinding ${q.namespace}/`),
+        admin: isAdminGrant(row.reason.text),
+      }));
+      for (const p of r.accessPolicies) {
+        const namespaced = q.namespace !== undefined && p.reason.text.includes(`namespaces `);
+        holders.push({
+          kind: 'User',
+          name: p.principalArn,
+          via: p.reason.text,
+          local: namespaced,
+          admin: isAdminGrant(p.reason.text),
+        });
+      }
+      return { holders, incomplete: [...r.unknowns, ...r.errors] };
+    },
+  };
 }

@@ -13,6 +13,21 @@ export function isSystemNamespace(name: string): boolean {
   return name === 'kube-system' || name === 'kube-public' || name === 'kube-node-lease';
 }
 
+/** Label that marks a namespace as a shared service (ingress, monitoring) rather than a tenant. */
+export const ROLE_LABEL = 'rampart.io/role';
+
+export type NamespaceRole = 'tenant' | 'shared' | 'system';
+
+/**
+ * System namespaces are not judged; shared ones (`rampart.io/role: shared` or `platform`) are judged like tenants,
+ * but traffic from them does not count as tenant-to-tenant.
+ */
+export function namespaceRole(ns: LoadedObject): NamespaceRole {
+  if (isSystemNamespace(ns.name)) return 'system';
+  const role = ns.labels[ROLE_LABEL];
+  return role === 'shared' || role === 'platform' ? 'shared' : 'tenant';
+}
+
 export type PsaLevel = 'privileged' | 'baseline' | 'restricted';
 export interface PsaMode {
   /** Undefined when the label is absent; an invalid value is kept in `invalid`. */

@@ -3,7 +3,6 @@ import { sortFindings } from '../report/index.js';
 import type { AuditResult } from './audit.js';
 import { namespaceOfFinding } from './audit.js';
 import { EXTERNAL } from './engines.js';
-import { isSystemNamespace } from './facts.js';
 
 export interface HtmlContext {
   toolVersion: string;
@@ -38,8 +37,8 @@ svg text{font:12px system-ui,sans-serif}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:8px}.filters label{font-size:12px;color:var(--muted)}
 .filters select,.filters input{font:inherit;padding:3px 6px;border:1px solid var(--line);border-radius:4px}
 table{border-collapse:collapse;width:100%;background:var(--card);font-size:12.5px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-th{background:#eef0f4;position:sticky;top:0}td.sev-CRITICAL,td.sev-HIGH{color:var(--open);font-weight:600}td.sev-MEDIUM{color:var(--partial);font-weight:600}
-.reason{color:var(--muted)}details{margin-top:8px}footer{padding:12px 28px;color:var(--muted);font-size:12px}
+th{background:#eef0f4}#findings th{position:sticky;top:0}#by-pillar{width:auto;margin-top:10px}td.sev-CRITICAL,td.sev-HIGH{color:var(--open);font-weight:600}td.sev-MEDIUM{color:var(--partial);font-weight:600}
+.reason{color:var(--muted)}.legend{font-size:12px;color:var(--muted)}details{margin-top:8px}footer{padding:12px 28px;color:var(--muted);font-size:12px}
 `;
 
 const SCRIPT = `
@@ -112,7 +111,7 @@ function cardsSection(result: AuditResult): string {
     const more = n.reasons.length - reasons.length;
     return `<article class="ns-card ${cls}" data-namespace="${escapeHtml(n.namespace)}" data-verdict="${escapeHtml(verdict)}">
 <h3><span>${escapeHtml(n.namespace)}</span><span class="badge ${cls}">${escapeHtml(verdict)}</span></h3>
-<dl><dt>enforce</dt><dd>${escapeHtml(n.podSecurity.enforce)}</dd><dt>audit / warn</dt><dd>${escapeHtml(n.podSecurity.audit)} / ${escapeHtml(n.podSecurity.warn)}</dd><dt>workloads</dt><dd>${n.workloads}</dd></dl>
+<dl><dt>role</dt><dd>${escapeHtml(n.role)}</dd><dt>enforce</dt><dd>${escapeHtml(n.podSecurity.enforce)}</dd><dt>audit / warn</dt><dd>${escapeHtml(n.podSecurity.audit)} / ${escapeHtml(n.podSecurity.warn)}</dd><dt>workloads</dt><dd>${n.workloads}</dd></dl>
 <ul>${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}${more > 0 ? `<li>… ${more} more</li>` : ''}</ul>
 <p><a href="#findings" data-filter-namespace="${escapeHtml(n.namespace)}">show findings</a></p></article>`;
   });
@@ -132,16 +131,17 @@ export function reachabilitySvg(result: AuditResult): string {
     .sort();
   const hasExternal = a.reachability.some((e) => e.from === EXTERNAL || e.to === EXTERNAL);
   const nodes = hasExternal ? [...names, EXTERNAL] : names;
-  const size = Math.max(360, 120 + nodes.length * 45);
+  const size = Math.max(480, 160 + nodes.length * 50);
   const c = size / 2;
-  const radius = c - 80;
+  const radius = c - 90;
   const pos = new Map<string, { x: number; y: number }>();
   nodes.forEach((n, i) => {
     const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
     pos.set(n, { x: c + radius * Math.cos(angle), y: c + radius * Math.sin(angle) });
   });
   const verdictOf = new Map(a.namespaces.map((n) => [n.namespace, n.verdict]));
-  const tenant = (n: string) => n !== EXTERNAL && !isSystemNamespace(n);
+  const roles = new Map(a.namespaces.map((n) => [n.namespace, n.role]));
+  const tenant = (n: string) => roles.get(n) === 'tenant';
   const edges = a.reachability
     .filter((e) => e.from !== e.to)
     .map((e) => {
@@ -184,7 +184,9 @@ export function reachabilitySvg(result: AuditResult): string {
     a.enforcement.state === 'enforced'
       ? ''
       : `<p class="banner bad">Computed from the policies as written; NetworkPolicy is ${escapeHtml(a.enforcement.state)}, so in the cluster every pod can reach every other.</p>`;
-  return `${note}<svg id="reachability" role="img" aria-label="namespace reachability" xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><defs>${marker('arrow', '#8a94a6')}${marker('arrow-red', '#c62828')}</defs>${edges}${circles}</svg>
+  const legend =
+    '<p class="legend"><svg width="30" height="10"><line x1="0" y1="5" x2="30" y2="5" stroke="#c62828" stroke-width="2"/></svg> tenant → tenant &nbsp; <svg width="30" height="10"><line x1="0" y1="5" x2="30" y2="5" stroke="#8a94a6" stroke-width="1.3"/></svg> other allowed traffic &nbsp; node colour = verdict (red open, amber partial, green isolated, grey not judged, dark external)</p>';
+  return `${note}${legend}<svg id="reachability" role="img" aria-label="namespace reachability" xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><defs>${marker('arrow', '#8a94a6')}${marker('arrow-red', '#c62828')}</defs>${edges}${circles}</svg>
 <details><summary>Allowed connections between namespaces (${a.reachability.filter((e) => e.from !== e.to).length})</summary><table id="reachability-table"><thead><tr><th>from</th><th>to</th><th>allowed</th></tr></thead><tbody>${list}</tbody></table></details>`;
 }
 

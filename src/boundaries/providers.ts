@@ -44,6 +44,8 @@ export interface PermissionHolder {
   via: string;
   /** True when the grant comes from a binding inside the namespace asked about. */
   local: boolean;
+  /** Cluster administrators (cluster-admin everywhere, EKS cluster admin policy): expected to reach everything. */
+  admin?: boolean;
 }
 
 export interface PermissionQuery {
@@ -57,7 +59,8 @@ export interface PermissionQuery {
 }
 
 export interface RbacOracle {
-  whoCan(query: PermissionQuery): PermissionHolder[];
+  /** `incomplete` lists what could not be evaluated (e.g. an access policy without a rule table). */
+  whoCan(query: PermissionQuery): { holders: PermissionHolder[]; incomplete: string[] };
 }
 
 export interface BoundaryProviders {

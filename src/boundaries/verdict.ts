@@ -2,13 +2,14 @@ import { atLeast, type Finding, makeFinding, type Severity } from '../core/index
 import type { Snapshot } from '../inputs/index.js';
 import { BOUNDARY_RULES, checkNamespaces, enforcementFinding, namespaceRef } from './checks.js';
 import { detectPolicyEnforcement, type EnforcementDetection } from './cni.js';
-import { podSecurityLabels } from './facts.js';
+import { type NamespaceRole, namespaceRole, podSecurityLabels } from './facts.js';
 import type { BoundaryProviders } from './providers.js';
 
 export type Verdict = 'isolated' | 'partial' | 'open';
 
 export interface NamespaceBoundary {
   namespace: string;
+  role: NamespaceRole;
   /** Undefined for system namespaces (kube-system, …) and an empty default namespace: not judged. */
   verdict?: Verdict;
   /** Why, one line each: failing checks first (most severe first), then checks that could not be decided. */
@@ -67,6 +68,7 @@ export function analyzeBoundaries(snapshot: Snapshot, options: AnalyzeBoundaries
     if (c.system) {
       return {
         namespace: c.namespace,
+        role: namespaceRole(c.object),
         reasons: [
           c.namespace === 'default' ? 'default namespace without workloads' : 'system namespace: cluster add-ons',
         ],
@@ -90,6 +92,7 @@ export function analyzeBoundaries(snapshot: Snapshot, options: AnalyzeBoundaries
     });
     return {
       namespace: c.namespace,
+      role: namespaceRole(c.object),
       verdict,
       reasons,
       podSecurity,
