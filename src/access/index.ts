@@ -7,3 +7,4 @@ export * from './questions.js';
 export * from './rbac.js';
 export * from './request.js';
 export * from './risks.js';
+export * from './token.js';

@@ -1,5 +1,12 @@
 import { type Command, Option } from 'commander';
-import { canIFromFiles, formatCanI, formatWhoCan, risksFromFiles, whoCanFromFiles } from '../../access/index.js';
+import {
+  canIFromFiles,
+  formatCanI,
+  formatWhoCan,
+  risksFromFiles,
+  tokenCommand,
+  whoCanFromFiles,
+} from '../../access/index.js';
 import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -66,4 +73,21 @@ export function register(program: Command): void {
   ).action((args: string[], opts: QuestionFlags) => {
     writeText(formatWhoCan(whoCanFromFiles(args, opts), opts.output));
   });
+
+  access
+    .command('token')
+    .description('print an EKS bearer token as an ExecCredential (what `aws eks get-token` prints), natively')
+    .requiredOption('--cluster <name>', 'cluster name (or Outposts cluster id)')
+    .requiredOption('--region <region>', "the cluster's Region (the STS endpoint used)")
+    .option('--profile <profile>', 'AWS profile (SSO included); default: the SDK chain (env, AWS_PROFILE, …)')
+    .option('--role-arn <arn>', 'assume this role first (session name EKSGetTokenAuth)')
+    .addHelpText(
+      'after',
+      '\nExample (kubeconfig exec plugin):\n  rampart access token --cluster acme-prod --region eu-west-1 --profile dev-admin',
+    )
+    .action(async (opts: { cluster: string; region: string; profile?: string; roleArn?: string }) => {
+      const r = await tokenCommand({ ...opts, execInfo: process.env.KUBERNETES_EXEC_INFO });
+      if (r.warning) process.stderr.write(`rampart: ${r.warning}\n`);
+      process.stdout.write(r.json);
+    });
 }
