@@ -60,10 +60,11 @@ export async function presignGetCallerIdentity(req: TokenRequest): Promise<strin
     headers: { host: hostname, [CLUSTER_ID_HEADER]: req.cluster },
   });
   const signed = await signer.presign(request, { expiresIn: 60, signingDate: req.now ?? new Date() });
-  const signedHeaders = String(signed.query['X-Amz-SignedHeaders'] ?? '');
+  const signedQuery = signed.query ?? {};
+  const signedHeaders = String(signedQuery['X-Amz-SignedHeaders'] ?? '');
   if (!signedHeaders.split(';').includes(CLUSTER_ID_HEADER))
     throw new Error(`presigned URL does not sign ${CLUSTER_ID_HEADER} (got ${signedHeaders})`);
-  const query = Object.entries(signed.query)
+  const query = Object.entries(signedQuery)
     .map(([k, v]) => `${uriEncode(k)}=${uriEncode(String(v))}`)
     .join('&');
   return `https://${hostname}/?${query}`;
