@@ -1,3 +1,17 @@
 /** The hub: findings store, REST API, scan on push, Security Hub sync. Other code uses only this file. */
 export { type DialectName, type HubDb, openHubDb } from './db.js';
+export { openApiDocument } from './openapi.js';
+export { type Job, type JobHandler, JobQueue, type QueueCounts, type QueueOptions } from './queue.js';
+export { fetchManifest, type ManifestInfo } from './registry.js';
+export {
+  IMAGE_SCAN_JOB,
+  type ImageScanFunction,
+  imageScanHandler,
+  lookupVulnScanner,
+  type ScannerLookup,
+} from './scan.js';
+export { type SecurityHubOptions, SecurityHubSync, type SyncReport } from './securityhub.js';
+export { buildHubApp, checkInsecureRegistries, defaultWebRoot, type HubAppOptions, isLoopback } from './server.js';
+export { type HubOptions, type RunningHub, startHub } from './start.js';
 export * from './store.js';
+export { bearerMatches, type PushEvent, parseEcrEvents, parseRegistryEnvelope } from './webhooks.js';

@@ -1,0 +1,164 @@
+import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { toAsffFindings, type WriterContext } from '../report/index.js';
+import type { HubStore, StoredFinding } from './store.js';
+
+export interface SecurityHubOptions {
+  region: string;
+  accountId: string;
+  productArn?: string;
+  partition?: string;
+  /** Another endpoint than AWS's (tests use a local server speaking the Security Hub wire format). */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Export every this many ms; 0 = only on demand (`POST /api/v1/securityhub:sync`). */
+  intervalMs?: number;
+  toolVersion: string;
+  clock?: () => Date;
+}
+
+export interface SyncReport {
+  exported: number;
+  archived: number;
+  batches: number;
+  failed: Array<{ id: string; errorCode?: string; errorMessage?: string }>;
+}
+
+/** AWS: BatchImportFindings takes 1–100 findings and at most 6 MB per request; each finding at most 240 KB. */
+const MAX_BATCH = 100;
+const MAX_BATCH_BYTES = 5 * 1024 * 1024;
+const MAX_FINDING_BYTES = 230 * 1024;
+/** Findings taken per pass; the next pass (or interval) takes the rest. */
+const PASS_LIMIT = 5000;
+
+/**
+ * Exports new and changed hub findings to Security Hub CSPM as ASFF through the report package's ASFF writer (the
+ * same mapping as `-o asff`), in batches of ≤ 100. Resolved findings are re-imported ARCHIVED with a newer
+ * UpdatedAt so they close instead of lingering 90 days. A finding counts as exported only when its batch reported
+ * it as a success (HTTP 200 can carry FailedCount > 0).
+ */
+export class SecurityHubSync {
+  private readonly client: SecurityHubClient;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SyncReport> | undefined;
+
+  constructor(
+    private readonly store: HubStore,
+    private readonly options: SecurityHubOptions,
+  ) {
+    this.client = new SecurityHubClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      maxAttempts: 5,
+    });
+  }
+
+  start(): void {
+    const every = this.options.intervalMs ?? 0;
+    if (every > 0 && !this.timer) {
+      this.timer = setInterval(() => {
+        this.syncOnce().catch(() => {});
+      }, every);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.client.destroy();
+  }
+
+  /** One export pass; concurrent calls share the pass in progress. */
+  syncOnce(): Promise<SyncReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<SyncReport> {
+    const report: SyncReport = { exported: 0, archived: 0, batches: 0, failed: [] };
+    const clock = this.options.clock ?? (() => new Date());
+    const asOf = this.store.now();
+    const pending = await this.store.unsyncedFindings(PASS_LIMIT);
+    const items = pending.flatMap((f) => {
+      const asff = this.toAsff(f, clock());
+      return asff ? [{ f, asff, bytes: Buffer.byteLength(JSON.stringify(asff)) }] : [];
+    });
+    let batch: typeof items = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const sent = batch;
+      batch = [];
+      bytes = 0;
+      report.batches++;
+      const out = await this.client.send(
+        new BatchImportFindingsCommand({ Findings: sent.map((s) => s.asff as unknown as AwsSecurityFinding) }),
+      );
+      const failedIds = new Set((out.FailedFindings ?? []).map((x) => x.Id));
+      if ((out.FailedCount ?? 0) > 0 && failedIds.size === 0) {
+        // A failure count without ids: nothing in this batch can be trusted as exported.
+        for (const s of sent) report.failed.push({ id: String(s.asff.Id), errorCode: 'Unknown' });
+        return;
+      }
+      for (const x of out.FailedFindings ?? []) {
+        report.failed.push({ id: x.Id ?? '', errorCode: x.ErrorCode, errorMessage: x.ErrorMessage });
+      }
+      const ok = sent.filter((s) => !failedIds.has(String(s.asff.Id)));
+      await this.store.markSynced(
+        ok.map((s) => s.f.uid),
+        asOf,
+      );
+      for (const s of ok) {
+        if (s.asff.RecordState === 'ARCHIVED') report.archived++;
+        else report.exported++;
+      }
+    };
+    for (const item of items) {
+      if (item.bytes > MAX_FINDING_BYTES) {
+        report.failed.push({
+          id: String(item.asff.Id),
+          errorCode: 'FindingSizeExceeded',
+          errorMessage: `${item.bytes} bytes`,
+        });
+        continue;
+      }
+      if (batch.length >= MAX_BATCH || bytes + item.bytes > MAX_BATCH_BYTES) await flush();
+      batch.push(item);
+      bytes += item.bytes;
+    }
+    await flush();
+    return report;
+  }
+
+  /** The ASFF of one stored finding: ids unique per cluster, observation times from the hub's history. */
+  toAsff(f: StoredFinding, now: Date): Record<string, unknown> | undefined {
+    const ctx: WriterContext = {
+      toolVersion: this.options.toolVersion,
+      now,
+      color: false,
+      showPassed: false,
+      aws: {
+        accountId: this.options.accountId,
+        region: this.options.region,
+        partition: this.options.partition,
+        productArn: this.options.productArn,
+      },
+      ...(f.cluster ? { cluster: f.cluster } : {}),
+    };
+    const [asff] = toAsffFindings({ command: 'hub', targets: [], findings: [f.finding], errors: [] }, ctx);
+    if (!asff) return undefined;
+    asff.Id = f.cluster ? `rampart/${f.cluster}/${f.id}` : `rampart/${f.id}`;
+    asff.CreatedAt = f.firstSeen;
+    asff.FirstObservedAt = f.firstSeen;
+    asff.LastObservedAt = f.lastSeen;
+    // Security Hub ignores an update whose UpdatedAt is not strictly newer than the stored one.
+    asff.UpdatedAt = now.toISOString();
+    asff.RecordState = f.workflow === 'RESOLVED' ? 'ARCHIVED' : 'ACTIVE';
+    // Only honoured when the finding is created; later workflow changes belong to BatchUpdateFindings.
+    if (f.workflow === 'SUPPRESSED') asff.Workflow = { Status: 'SUPPRESSED' };
+    return asff;
+  }
+}
