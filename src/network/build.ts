@@ -118,9 +118,10 @@ function podsNetpolAnalyzer(snapshot: Snapshot): NetPod[] {
 function controllerOf(o: LoadedObject): { kind: string; name: string } | undefined {
   const refs = o.raw.metadata?.ownerReferences;
   if (!Array.isArray(refs)) return undefined;
-  const c = refs.find((r) => r && r.controller === true && typeof r.kind === 'string' && typeof r.name === 'string');
+  const c = refs.find((r) => r && r.controller === true && typeof r.name === 'string');
   if (!c || c.kind === 'Node') return undefined;
-  return { kind: c.kind as string, name: c.name as string };
+  // an owner reference without a kind is shown as a Pod, as netpol-analyzer does
+  return { kind: typeof c.kind === 'string' && c.kind ? c.kind : 'Pod', name: c.name as string };
 }
 
 function templateOf(o: LoadedObject, kind: string): { labels: Record<string, string>; spec: unknown } | undefined {
@@ -140,7 +141,8 @@ function templateOf(o: LoadedObject, kind: string): { labels: Record<string, str
 
 /** Reads pods, namespaces and policies of a snapshot into an evaluable model. */
 export function buildNetwork(snapshot: Snapshot, options: BuildOptions = {}): BuiltNetwork {
-  const policies = parsePolicies(snapshot);
+  // netpol-analyzer does not check object names (e.g. underscores); the API server does
+  const policies = parsePolicies(snapshot, { checkNames: options.compat !== 'netpol-analyzer' });
   const pods = options.compat === 'netpol-analyzer' ? podsNetpolAnalyzer(snapshot) : podsDefault(snapshot);
   const ipblockMatchesPods = options.compat === 'netpol-analyzer' ? false : options.ipblockMatchesPods !== false;
   const model = new NetworkModel(pods, namespacesOf(snapshot), policies.networkPolicies, policies.adminPolicies, {

@@ -263,7 +263,7 @@ export class NetworkModel {
   }
 
   /** Every address range that some policy names, for partitioning the outside world. */
-  policyIpSets(): IpSet[] {
+  policyIpSets(direction?: Direction): IpSet[] {
     const sets: IpSet[] = [];
     for (const np of this.networkPolicies)
       for (const dir of ['ingress', 'egress'] as const)
@@ -274,9 +274,11 @@ export class NetworkModel {
                 sets.push(p.set);
                 // the cidr itself is a boundary too (netpol-analyzer cuts at cidr and at each except)
               }
-    for (const a of [...this.admin, ...this.baseline])
-      for (const dir of ['ingress', 'egress'] as const)
-        for (const r of a.rules[dir]) for (const p of r.peers) if (p.kind === 'networks') sets.push(p.set);
+    // ANP/CNP `networks` peers exist only in egress rules
+    if (direction !== 'ingress')
+      for (const a of [...this.admin, ...this.baseline])
+        for (const dir of ['ingress', 'egress'] as const)
+          for (const r of a.rules[dir]) for (const p of r.peers) if (p.kind === 'networks') sets.push(p.set);
     return sets;
   }
 }

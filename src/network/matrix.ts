@@ -2,7 +2,7 @@ import { UsageError } from '../core/index.js';
 import { type ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 import type { Endpoint, NetworkModel, PairVerdict } from './engine.js';
 import { formatRange, type IpFamily, partition } from './ip.js';
-import type { NetPod } from './model.js';
+import type { Direction, NetPod } from './model.js';
 
 export interface FocusOptions {
   /** Workload names (`name` or `ns/name`); keep pairs where one side is one of them. */
@@ -42,8 +42,8 @@ export interface Connection {
 }
 
 /** `0.0.0.0-9.255.255.255[External]`. */
-export function externalPeers(model: NetworkModel, families: IpFamily[]): Peer[] {
-  return partition(model.policyIpSets(), families).map((range) => ({
+export function externalPeers(model: NetworkModel, families: IpFamily[], direction?: Direction): Peer[] {
+  return partition(model.policyIpSets(direction), families).map((range) => ({
     name: `${formatRange(range)}[External]`,
     endpoint: { type: 'ip', range },
   }));
@@ -81,6 +81,8 @@ export function parseFocusConn(text: string): { protocol: Protocol; port: number
 export function computeMatrix(model: NetworkModel, opts: MatrixOptions = {}): Connection[] {
   const pods = podPeers(model);
   const externals = externalPeers(model, opts.families ?? [4, 6]);
+  // sources outside the cluster are split only by the boundaries that ingress rules can tell apart
+  const externalSources = externalPeers(model, opts.families ?? [4, 6], 'ingress');
   const focus = opts.focusWorkloads?.length ? opts.focusWorkloads : undefined;
   if (focus) {
     for (const f of focus)
@@ -112,7 +114,7 @@ export function computeMatrix(model: NetworkModel, opts: MatrixOptions = {}): Co
     for (const e of externals) consider(s, e);
     if (opts.mergeEgressRanges) mergeAdjacentExternal(out, before);
   }
-  for (const e of externals) for (const d of pods) consider(e, d);
+  for (const e of externalSources) for (const d of pods) consider(e, d);
   out.sort((a, b) => cmp(a.src.name, b.src.name) || cmp(a.dst.name, b.dst.name));
   return out;
 }

@@ -185,8 +185,8 @@ function parseNpRules(list: unknown, dir: Direction): NpRule[] {
   });
 }
 
-export function parseNetworkPolicy(o: LoadedObject): NetworkPolicyModel {
-  if (!DNS_SUBDOMAIN.test(o.name) || o.name.length > 253)
+export function parseNetworkPolicy(o: LoadedObject, checkName = true): NetworkPolicyModel {
+  if (checkName && (!DNS_SUBDOMAIN.test(o.name) || o.name.length > 253))
     throw new Invalid('metadata.name', `"${o.name}" is not a valid DNS subdomain name`);
   const spec = o.raw.spec;
   if (spec !== undefined && spec !== null && !isObj(spec)) throw new Invalid('spec', 'must be an object');
@@ -365,7 +365,7 @@ export interface ParsedPolicies {
 }
 
 /** Reads and validates every policy of a snapshot; invalid ones are reported, not returned. */
-export function parsePolicies(snapshot: Snapshot): ParsedPolicies {
+export function parsePolicies(snapshot: Snapshot, options: { checkNames?: boolean } = {}): ParsedPolicies {
   const problems: PolicyProblem[] = [];
   const networkPolicies: NetworkPolicyModel[] = [];
   const adminPolicies: AdminPolicyModel[] = [];
@@ -379,7 +379,7 @@ export function parsePolicies(snapshot: Snapshot): ParsedPolicies {
     }
     seen.add(key);
     try {
-      networkPolicies.push(parseNetworkPolicy(o));
+      networkPolicies.push(parseNetworkPolicy(o, options.checkNames !== false));
     } catch (err) {
       problems.push(toProblem(o, err));
     }
