@@ -4,11 +4,14 @@ import type { Command } from 'commander';
  * Every command group, in the order `rampart --help` lists them. Each engine owns one file here exporting
  * `register(program)`. Groups load lazily: the CLI imports only the file(s) whose `names` hold the command being run
  * (engines pull in heavy libraries such as the AWS SDK), so `rampart netpol …` never loads the hub. To add a group,
- * add one entry: the top-level command names it registers, a one-line summary for `rampart --help`, and its loader.
+ * add one entry: the top-level command names it registers, a one-line summary and examples for `rampart --help`,
+ * and its loader.
  */
 export interface CommandGroup {
   names: string[];
   summary: string;
+  /** Shown under "Examples" in `rampart --help`. */
+  examples: string[];
   load: () => Promise<{ register(program: Command): void }>;
 }
 
@@ -16,23 +19,37 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   {
     names: ['snapshot'],
     summary: 'read cluster snapshots: files, kubectl dumps, the live API',
+    examples: ['rampart snapshot summary examples/acme', 'rampart snapshot pull --context prod --output-dir snap/'],
     load: () => import('./snapshot.js'),
   },
   {
     names: ['netpol'],
     summary: 'NetworkPolicy reachability: matrix, check, explain, lint, diff',
+    examples: ['rampart netpol matrix examples/acme', 'rampart netpol lint examples/acme -o sarif'],
     load: () => import('./netpol.js'),
   },
   {
     names: ['lint', 'pss'],
-    summary: 'Dockerfiles, scripts, CI, compose and manifests; Pod Security Standards',
+    summary: 'lint: Dockerfiles, scripts, CI, compose, manifests · pss: Pod Security Standards',
+    examples: ['rampart lint examples/acme', 'rampart pss check examples/acme --level restricted'],
     load: () => import('./lint.js'),
   },
   {
     names: ['access'],
     summary: 'who can do what: IAM → aws-auth/access entries → RBAC; tokens, kubeconfig, doctor',
+    examples: ['rampart access risks examples/acme', 'rampart access who-can get secrets -n payments examples/acme'],
     load: () => import('./access.js'),
   },
-  { names: ['audit'], summary: 'every engine on a snapshot: boundary verdict per namespace', load: () => import('./audit.js') },
-  { names: ['serve'], summary: 'the hub: findings store, API, webhooks, dashboard', load: () => import('./serve.js') },
+  {
+    names: ['audit'],
+    summary: 'every engine on a snapshot: boundary verdict per namespace',
+    examples: ['rampart audit examples/acme -o html --output-file audit.html'],
+    load: () => import('./audit.js'),
+  },
+  {
+    names: ['serve'],
+    summary: 'the hub: findings store, API, webhooks, dashboard',
+    examples: ['rampart serve --port 8080'],
+    load: () => import('./serve.js'),
+  },
 ];
