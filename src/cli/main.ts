@@ -3,7 +3,25 @@ import { RampartError } from '../core/index.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 import { TOOL_VERSION } from './version.js';
 
-export function buildProgram(): Command {
+/** The top-level command an argument list runs: its first word that is not an option (or an option's value). */
+export function commandWordOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--cache-dir') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a === 'help' ? argv.slice(i + 1).find((x) => !x.startsWith('-')) : a;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the CLI for one invocation. Only the command group being run is imported; for `rampart --help` (or an
+ * unknown command) every group is listed from its summary without loading any engine.
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('rampart')
     .description('Rampart: security for Amazon EKS clusters and the images they run')
     .option('--debug', 'print stack traces for errors')
@@ -12,28 +30,35 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(rampart --help for usage)')
     .configureHelp({ sortSubcommands: false })
-    .addHelpText(
-      'after',
-      `
+    .addHelpText('after', () => {
+      const examples = COMMAND_GROUPS.flatMap((g) => g.examples).map((e) => `  ${e}`);
+      return `
 Examples:
-  rampart snapshot summary examples/acme        objects by kind and namespace, load errors with file:line
+${examples.join('\n')}
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input errors.
-Cache: --cache-dir, else $RAMPART_CACHE_DIR, else $XDG_CACHE_HOME/rampart, else ~/.cache/rampart.`,
-    );
+Cache: --cache-dir, else $RAMPART_CACHE_DIR, else $XDG_CACHE_HOME/rampart, else ~/.cache/rampart.`;
+    });
   program
     .command('version')
     .description('print the version')
     .action(() => {
       process.stdout.write(`rampart ${TOOL_VERSION} (node ${process.version})\n`);
     });
-  for (const register of COMMAND_GROUPS) register(program);
+  const word = commandWordOf(argv);
+  const wanted = COMMAND_GROUPS.filter((g) => word !== undefined && g.names.includes(word));
+  if (wanted.length > 0) {
+    for (const group of wanted) (await group.load()).register(program);
+  } else {
+    for (const group of COMMAND_GROUPS)
+      for (const name of group.names) program.command(name).description(group.summary);
+  }
   return program;
 }
 
 /** Runs the CLI; returns the exit code. Errors print one line (file:line: message), the stack only with --debug. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
