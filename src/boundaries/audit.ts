@@ -107,13 +107,37 @@ function engineFinding(run: EngineRun, target: ResourceRef): Finding {
   });
 }
 
+/**
+ * A scanned tree holds more than Kubernetes manifests (CI workflows, compose files): a YAML document without
+ * apiVersion/kind in a file that has no Kubernetes object at all is not a broken manifest, so it is kept as a
+ * warning (the config engine reads those files) instead of an error that would make the whole audit exit 2.
+ */
+export function auditSnapshotProblems(snapshot: Snapshot): InputProblem[] {
+  const kubeFiles = new Set(snapshot.objects.filter((o) => !o.synthesized).map((o) => o.source.file));
+  return snapshot.problems.map((p) =>
+    p.level === 'error' && p.file && !kubeFiles.has(p.file) && (p.field === 'kind' || p.field === 'apiVersion')
+      ? { ...p, level: 'warning' as const, message: `${p.message} (not read as a manifest)` }
+      : p,
+  );
+}
+
+function dedupeProblems(problems: InputProblem[]): InputProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.file ?? ''}:${p.line ?? ''}:${p.field ?? ''}:${p.message.replace(/ \(not read as a manifest\)$/, '')}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** `rampart audit`: every engine that is available, on one snapshot, into one result with a verdict per namespace. */
 export function runAudit(paths: string[], options: AuditOptions = {}): AuditResult {
   const snapshot = loadSnapshot(paths);
   const target: ResourceRef = { type: 'file', path: paths.join(' ') };
   const engines: EngineRun[] = [];
   const extraFindings: Finding[] = [];
-  const errors: InputProblem[] = [...snapshot.problems];
+  const errors: InputProblem[] = auditSnapshotProblems(snapshot);
 
   let pss: BoundaryProviders['pss'];
   try {
@@ -238,7 +262,7 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
   };
   if (reach.problems?.length)
     for (const p of reach.problems) errors.push({ level: 'warning', message: `network: ${p} (not applied)` });
-  return { command: 'audit', targets: paths, findings, errors, audit: details };
+  return { command: 'audit', targets: paths, findings, errors: dedupeProblems(errors), audit: details };
 }
 
 export { EXTERNAL };
