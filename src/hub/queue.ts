@@ -73,29 +73,52 @@ export class JobQueue {
     return new Date(this.clock().getTime() + offsetMs).toISOString();
   }
 
-  /** Adds a job unless one with the same key is already queued or running; returns whether it was added. */
-  async enqueue(kind: string, dedupeKey: string, payload: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Adds a job unless one with the same key is already queued or running (or, with `skipIfDoneWithinMs`, finished
+   * that recently: a digest is immutable, so a redelivered push of a scanned digest needs no second scan). Returns
+   * whether it was added.
+   */
+  async enqueue(
+    kind: string,
+    dedupeKey: string,
+    payload: Record<string, unknown>,
+    options: { skipIfDoneWithinMs?: number } = {},
+  ): Promise<boolean> {
     const now = this.now();
-    const r = await this.db
-      .insertInto('jobs')
-      .values({
-        kind,
-        dedupe_key: dedupeKey,
-        payload: JSON.stringify(payload),
-        status: 'queued',
-        attempts: 0,
-        max_attempts: this.maxAttempts,
-        run_after: now,
-        lease_until: null,
-        lease_owner: null,
-        last_error: null,
-        scan_id: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    const added = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    const added = await this.db.transaction().execute(async (trx) => {
+      if (options.skipIfDoneWithinMs !== undefined) {
+        const recent = await trx
+          .selectFrom('jobs')
+          .select('id')
+          .where('kind', '=', kind)
+          .where('dedupe_key', '=', dedupeKey)
+          .where('status', '=', 'done')
+          .where('updated_at', '>=', this.now(-options.skipIfDoneWithinMs))
+          .limit(1)
+          .executeTakeFirst();
+        if (recent) return false;
+      }
+      const r = await trx
+        .insertInto('jobs')
+        .values({
+          kind,
+          dedupe_key: dedupeKey,
+          payload: JSON.stringify(payload),
+          status: 'queued',
+          attempts: 0,
+          max_attempts: this.maxAttempts,
+          run_after: now,
+          lease_until: null,
+          lease_owner: null,
+          last_error: null,
+          scan_id: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    });
     if (added) this.wake();
     return added;
   }

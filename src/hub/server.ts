@@ -174,7 +174,7 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
         return reply.code(400).send({ error: 'reference must be host/repository@sha256:<digest>', field: 'reference' });
       }
       const event: PushEvent = { reference, registry: m[1], repository: m[2], digest: m[3], source: 'api' };
-      const queued = await enqueue(o.queue, [event]);
+      const queued = await enqueue(o.queue, [event], { force: true });
       return reply.code(202).send(queued);
     },
   );
@@ -225,10 +225,18 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-async function enqueue(queue: JobQueue, events: PushEvent[]): Promise<{ received: number; queued: number }> {
+/** A pushed digest scanned in the last day is not scanned again for a redelivered event; the API can force it. */
+const RESCAN_AFTER_MS = 24 * 3600_000;
+
+async function enqueue(
+  queue: JobQueue,
+  events: PushEvent[],
+  options: { force?: boolean } = {},
+): Promise<{ received: number; queued: number }> {
   let queued = 0;
   for (const e of events) {
-    if (await queue.enqueue(IMAGE_SCAN_JOB, e.digest, { ...e })) queued++;
+    const skip = options.force ? {} : { skipIfDoneWithinMs: RESCAN_AFTER_MS };
+    if (await queue.enqueue(IMAGE_SCAN_JOB, e.digest, { ...e }, skip)) queued++;
   }
   return { received: events.length, queued };
 }
