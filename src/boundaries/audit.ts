@@ -145,37 +145,23 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
   } catch (err) {
     pss = { available: false, reason: failureText('config', err) };
   }
-  engines.push({
-    engine: 'config',
-    pillar: 'config',
-    purpose: 'Pod Security Standards admission per namespace',
-    status: pss.available ? 'ran' : 'failed',
-    reason: pss.available ? undefined : pss.reason,
+  const providerRun = (engine: string, pillar: Pillar, purpose: string, p: Provided<unknown>): EngineRun => ({
+    engine,
+    pillar,
+    purpose,
+    status: p.available ? 'ran' : 'failed',
+    reason: p.available ? undefined : p.reason,
     findings: 0,
   });
-
+  engines.push(providerRun('config', 'config', 'Pod Security Standards admission per namespace', pss));
   const reach = reachabilityFromNetworkEngine(snapshot);
-  engines.push({
-    engine: 'network',
-    pillar: 'network',
-    purpose: 'namespace reachability matrix',
-    status: reach.available ? 'ran' : 'failed',
-    reason: reach.available ? undefined : reach.reason,
-    findings: 0,
-  });
+  engines.push(providerRun('network', 'network', 'namespace reachability matrix', reach));
 
   const model = accessModelOf(snapshot, options.awsSnapshot);
   const rbac: Provided<RbacOracle> = model.available
     ? { available: true, value: rbacFromAccessEngine(model.value) }
     : model;
-  engines.push({
-    engine: 'access',
-    pillar: 'access',
-    purpose: 'RBAC reach into namespaces (who-can)',
-    status: rbac.available ? 'ran' : 'failed',
-    reason: rbac.available ? undefined : rbac.reason,
-    findings: 0,
-  });
+  engines.push(providerRun('access', 'access', 'RBAC reach into namespaces (who-can)', rbac));
 
   // The engines' own checks, next to the boundary verdicts. One engine failing never stops the others.
   const run = (engine: string, pillar: Pillar, purpose: string, fn: () => ScanResult) => {

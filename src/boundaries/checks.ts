@@ -191,29 +191,38 @@ function checkAdmission(ns: LoadedObject, ctx: Context): Finding {
   });
 }
 
+/** A namespace object that should exist (ResourceQuota, LimitRange): pass naming them, or fail with the fix. */
+function presence(
+  ns: LoadedObject,
+  ctx: Context,
+  kind: string,
+  ruleId: string,
+  missing: { title: string; severity: Severity; remediation: string; control: string },
+): Finding {
+  const names = ctx.snapshot.ofKind(kind, ns.name).map((q) => q.name);
+  return nsFinding(ns, {
+    ruleId,
+    title: names.length ? `${kind}: ${names.join(', ')}` : missing.title,
+    severity: names.length ? 'INFO' : missing.severity,
+    status: names.length ? 'pass' : 'fail',
+    references: [{ id: missing.control }, { id: 'BPG-MT', url: BPG_MT }],
+    remediation: names.length ? undefined : missing.remediation,
+  });
+}
+
 function checkQuota(ns: LoadedObject, ctx: Context): Finding[] {
-  const quotas = ctx.snapshot.ofKind('ResourceQuota', ns.name).map((q) => q.name);
-  const limits = ctx.snapshot.ofKind('LimitRange', ns.name).map((q) => q.name);
   return [
-    nsFinding(ns, {
-      ruleId: BOUNDARY_RULES.quota,
-      title: quotas.length
-        ? `ResourceQuota: ${quotas.join(', ')}`
-        : 'No ResourceQuota: one tenant can starve the others',
-      severity: quotas.length ? 'INFO' : 'MEDIUM',
-      status: quotas.length ? 'pass' : 'fail',
-      references: [{ id: 'TEN-03' }, { id: 'BPG-MT', url: BPG_MT }],
-      remediation: quotas.length ? undefined : 'Add a ResourceQuota (cpu, memory, pods, services.loadbalancers).',
+    presence(ns, ctx, 'ResourceQuota', BOUNDARY_RULES.quota, {
+      title: 'No ResourceQuota: one tenant can starve the others',
+      severity: 'MEDIUM',
+      remediation: 'Add a ResourceQuota (cpu, memory, pods, services.loadbalancers).',
+      control: 'TEN-03',
     }),
-    nsFinding(ns, {
-      ruleId: BOUNDARY_RULES.limitRange,
-      title: limits.length
-        ? `LimitRange: ${limits.join(', ')}`
-        : 'No LimitRange: pods without requests/limits get none by default',
-      severity: limits.length ? 'INFO' : 'LOW',
-      status: limits.length ? 'pass' : 'fail',
-      references: [{ id: 'TEN-04' }, { id: 'BPG-MT', url: BPG_MT }],
-      remediation: limits.length ? undefined : 'Add a LimitRange with default requests and limits for containers.',
+    presence(ns, ctx, 'LimitRange', BOUNDARY_RULES.limitRange, {
+      title: 'No LimitRange: pods without requests/limits get none by default',
+      severity: 'LOW',
+      remediation: 'Add a LimitRange with default requests and limits for containers.',
+      control: 'TEN-04',
     }),
   ];
 }

@@ -324,7 +324,7 @@ spec:
     (x) => x.ruleId === 'boundary/node-isolation' && x.resource.type === 'kubernetes' && x.resource.name === 'gold',
   );
   assert.equal(f?.status, 'fail');
-  const problems = (f?.evidence as { problems: string[] }).problems;
+  const problems = (f?.evidence as { problems?: string[] } | undefined)?.problems ?? [];
   assert.ok(problems.some((p) => p.includes('Deployment/job has no nodeSelector')));
   assert.ok(problems.some((p) => p.startsWith('tin/Deployment/x also tolerates dedicated=gold:NoSchedule')));
 });
