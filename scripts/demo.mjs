@@ -7,6 +7,8 @@ const steps = [
   ['snapshot', 'summary', 'examples/acme'],
   ['access', 'risks', 'examples/acme', '--aws-snapshot', 'examples/acme-aws'],
   ['access', 'who-can', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', 'get', 'secrets', '-n', 'payments'],
+  // One report across every engine, a boundary verdict per namespace; the HTML goes to dist/ (git-ignored).
+  ['audit', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', '-o', 'html', '--output-file', 'dist/acme-audit.html'],
 ];
 
 let failed = false;
