@@ -52,4 +52,29 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     examples: ['rampart serve --port 8080'],
     load: () => import('./serve.js'),
   },
+  {
+    names: ['image'],
+    summary: 'container images: OS and language package inventory, CycloneDX/SPDX SBOMs',
+    examples: ['rampart image inventory docker-archive:app.tar', 'rampart image sbom oci:./layout:app -o spdx'],
+    // `image scan` lives in vuln.ts (vulnerability engine) and joins the image group here.
+    load: async () => {
+      const [image, vuln] = await Promise.all([import('./image.js'), import('./vuln.js')]);
+      return {
+        register(program: Command) {
+          image.register(program);
+          vuln.registerImageScan(program);
+        },
+      };
+    },
+  },
+  {
+    names: ['db'],
+    summary: 'the vulnerability advisory DB: update (OSV, Alpine secdb, Debian tracker), import, status',
+    examples: [
+      'rampart db update',
+      'rampart db import ../shared/vulndb/Go',
+      'rampart image scan docker-archive:app.tar',
+    ],
+    load: () => import('./vuln.js'),
+  },
 ];
