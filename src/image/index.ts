@@ -8,3 +8,5 @@ export { type InventoryOptions, inventoryImage, parseSourceKind } from './invent
 export { DEFAULT_LIMITS, type ImageLimits } from './limits.js';
 export { purlFor } from './purl.js';
 export { parseReference, type RegistryOptions } from './registry.js';
+export { describeImage, type InventoryFormat, inventoryTable } from './render.js';
+export { type SbomContext, type SbomFormat, toCycloneDx, toSpdx, writeSbom } from './sbom.js';
