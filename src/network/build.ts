@@ -15,6 +15,8 @@ export interface BuiltNetwork {
   model: NetworkModel;
   policies: ParsedPolicies;
   problems: PolicyProblem[];
+  /** Namespace objects by name (defined or synthesised by the loader), for findings' file:line. */
+  namespaceObjects: Map<string, LoadedObject>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -149,7 +151,8 @@ export function buildNetwork(snapshot: Snapshot, options: BuildOptions = {}): Bu
     ipblockMatchesPods,
     hostNetworkAsNode: options.compat !== 'netpol-analyzer',
   });
-  return { model, policies, problems: policies.problems };
+  const namespaceObjects = new Map(snapshot.ofKind('Namespace').map((n) => [n.name, n]));
+  return { model, policies, problems: policies.problems, namespaceObjects };
 }
 
 export { parseIp };

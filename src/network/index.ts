@@ -1,15 +1,22 @@
+import type { ScanResult } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
+import { diffMatrices, renderDiff } from './diff.js';
+import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
 import { renderConnlist } from './format.js';
+import { lintNetwork } from './lint.js';
 import { computeMatrix, type FocusOptions, parseFocusConn } from './matrix.js';
 import type { PolicyProblem } from './parse.js';
 
 export { type BuildOptions, type BuiltNetwork, buildNetwork } from './build.js';
 export { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
+export { type ConnectionChange, diffMatrices, renderDiff } from './diff.js';
 export type { Endpoint, PairVerdict, Reason, Segment } from './engine.js';
 export { NetworkModel } from './engine.js';
+export { type CheckResult, checkConnection, type ExplainedPart, explainPair } from './explain.js';
 export { MATRIX_FORMATS, type MatrixFormat, renderConnlist } from './format.js';
 export { formatRange, IpSet, parseCidr, parseIp } from './ip.js';
+export { LINT_RULES, lintNetwork } from './lint.js';
 export { type Connection, computeMatrix, type MatrixOptions, type Peer, parseFocusConn } from './matrix.js';
 export { type PolicyProblem, parsePolicies } from './parse.js';
 
@@ -39,9 +46,7 @@ export function describeProblem(p: PolicyProblem): string {
 export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapshot(req.paths)): MatrixReport {
   const build: BuildOptions = { compat: req.compat, ipblockMatchesPods: req.ipblockMatchesPods };
   const net = buildNetwork(snapshot, build);
-  const problems = net.problems.map((p) => ({ level: p.level, text: describeProblem(p) }));
-  for (const p of snapshot.problems)
-    problems.push({ level: p.level, text: `${p.file ?? ''}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}` });
+  const problems = problemLines(snapshot, net.problems);
   const fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
   if (fatal) return { text: '', problems, fatal };
   const focusConn = req.focusConnText ? parseFocusConn(req.focusConnText) : req.focusConn;
@@ -55,4 +60,84 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
   });
   return { text, problems, fatal };
+}
+
+export interface CommonRequest {
+  paths: string[];
+  ipblockMatchesPods?: boolean;
+}
+
+function problemLines(snapshot: Snapshot, problems: PolicyProblem[]): MatrixReport['problems'] {
+  const out = problems.map((p) => ({ level: p.level, text: describeProblem(p) }));
+  for (const p of snapshot.problems)
+    out.push({ level: p.level, text: `${p.file ?? ''}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}` });
+  return out;
+}
+
+/** `rampart netpol check`: one connection, allowed or denied, with the deciding policies and rules. */
+export function netpolCheck(req: CommonRequest & { from: string; to: string; port?: string; format: 'txt' | 'json' }): {
+  text: string;
+  allowed: boolean;
+  problems: MatrixReport['problems'];
+} {
+  const snapshot = loadSnapshot(req.paths);
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  const r = checkConnection(net.model, req.from, req.to, req.port);
+  const text =
+    req.format === 'json'
+      ? JSON.stringify({ ...r, parts: r.parts.map((p) => ({ ...p, conns: p.conns.toString() })) }, null, 2)
+      : renderCheck(r);
+  return { text, allowed: r.allowed, problems: problemLines(snapshot, net.problems) };
+}
+
+/** `rampart netpol explain`: for each pair, which policy and rule allows or denies each connection. */
+export function netpolExplain(req: CommonRequest & { from?: string; to?: string; format: 'txt' | 'json' }): {
+  text: string;
+  problems: MatrixReport['problems'];
+} {
+  const snapshot = loadSnapshot(req.paths);
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  const pairs = explainAll(net.model, req);
+  const text =
+    req.format === 'json'
+      ? JSON.stringify(
+          pairs.map((x) => ({ ...x, parts: x.parts.map((p) => ({ ...p, conns: p.conns.toString() })) })),
+          null,
+          2,
+        )
+      : pairs.map((x) => renderExplanation(x.src, x.dst, x.parts)).join('\n\n');
+  return { text, problems: problemLines(snapshot, net.problems) };
+}
+
+/** `rampart netpol lint`: findings with file:line for the report writers. */
+export function netpolLint(req: CommonRequest): ScanResult {
+  const snapshot = loadSnapshot(req.paths);
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  return { command: 'netpol lint', targets: req.paths, findings: lintNetwork(net), errors: [...snapshot.problems] };
+}
+
+/** `rampart netpol diff`: connections added and removed between two snapshots. */
+export function netpolDiff(req: {
+  before: string[];
+  after: string[];
+  format: 'txt' | 'json';
+  ipblockMatchesPods?: boolean;
+}): { text: string; changed: boolean; problems: MatrixReport['problems'] } {
+  const problems: MatrixReport['problems'] = [];
+  const matrixOf = (paths: string[]) => {
+    const snapshot = loadSnapshot(paths);
+    const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+    problems.push(...problemLines(snapshot, net.problems));
+    return computeMatrix(net.model, { families: [4, 6], mergeEgressRanges: true });
+  };
+  const changes = diffMatrices(matrixOf(req.before), matrixOf(req.after));
+  const text =
+    req.format === 'json'
+      ? JSON.stringify(
+          changes.map((c) => ({ ...c, added: c.added.toString(), removed: c.removed.toString() })),
+          null,
+          2,
+        )
+      : renderDiff(changes);
+  return { text, changed: changes.length > 0, problems };
 }

@@ -1,7 +1,14 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../core/index.js';
-import { MATRIX_FORMATS, netpolMatrix } from '../../network/index.js';
-import { writeText } from '../output.js';
+import {
+  MATRIX_FORMATS,
+  netpolCheck,
+  netpolDiff,
+  netpolExplain,
+  netpolLint,
+  netpolMatrix,
+} from '../../network/index.js';
+import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
 
 interface MatrixFlags {
   output: string;
@@ -75,4 +82,118 @@ export function register(program: Command): void {
       const inputErrors = opts.compat ? false : report.problems.some((p) => p.level === 'error');
       process.exitCode = report.fatal || inputErrors ? 2 : 0;
     });
+
+  const printProblems = (problems: Array<{ level: string; text: string }>) => {
+    for (const p of problems) process.stderr.write(`rampart: ${p.level}: ${p.text}\n`);
+  };
+  const withEol = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  const textOrJson = () => new Option('-o, --output <format>', 'output format').choices(['txt', 'json']).default('txt');
+
+  netpol
+    .command('check')
+    .description('is one connection allowed? the deciding policies and rules in both directions (exit 1 when denied)')
+    .argument('<paths...>', 'snapshot files or directories')
+    .requiredOption('--from <ref>', 'source: workload (name, ns/name) or IP address')
+    .requiredOption('--to <ref>', 'destination: workload (name, ns/name) or IP address')
+    .option('--port <port/proto>', 'e.g. 443/TCP (default: any connection)')
+    .addOption(textOrJson())
+    .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
+    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart netpol check examples/acme --from storefront/web --to payments/api --port 8443/TCP',
+    )
+    .action(
+      (
+        paths: string[],
+        o: {
+          from: string;
+          to: string;
+          port?: string;
+          output: 'txt' | 'json';
+          outputFile?: string;
+          ipblockMatchesPods: boolean;
+        },
+      ) => {
+        const r = netpolCheck({
+          paths,
+          from: o.from,
+          to: o.to,
+          port: o.port,
+          format: o.output,
+          ipblockMatchesPods: o.ipblockMatchesPods,
+        });
+        printProblems(r.problems);
+        writeText(withEol(r.text), o.outputFile);
+        process.exitCode = r.allowed ? 0 : 1;
+      },
+    );
+
+  netpol
+    .command('explain')
+    .description('for each pair of workloads, which policy and rule allows or denies each connection')
+    .argument('<paths...>', 'snapshot files or directories')
+    .option('--from <ref>', 'only pairs from this workload or IP')
+    .option('--to <ref>', 'only pairs to this workload or IP')
+    .addOption(textOrJson())
+    .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
+    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .action(
+      (
+        paths: string[],
+        o: { from?: string; to?: string; output: 'txt' | 'json'; outputFile?: string; ipblockMatchesPods: boolean },
+      ) => {
+        const r = netpolExplain({
+          paths,
+          from: o.from,
+          to: o.to,
+          format: o.output,
+          ipblockMatchesPods: o.ipblockMatchesPods,
+        });
+        printProblems(r.problems);
+        writeText(withEol(r.text), o.outputFile);
+      },
+    );
+
+  addFindingOptions(
+    netpol
+      .command('lint')
+      .description(
+        'policy mistakes: dangling selectors, AND/OR trap, named ports, policyTypes, default deny, DNS, IMDS',
+      )
+      .argument('<paths...>', 'snapshot files or directories'),
+  )
+    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .action((paths: string[], o: FindingOptions & { ipblockMatchesPods: boolean }) => {
+      process.exitCode = emitResult(netpolLint({ paths, ipblockMatchesPods: o.ipblockMatchesPods }), o);
+    });
+
+  netpol
+    .command('diff')
+    .description(
+      'connections added (+) and removed (-) between two snapshots: rampart netpol diff <old...> -- <new...>',
+    )
+    .argument('<paths...>', 'old snapshot paths, then --, then new snapshot paths')
+    .addOption(textOrJson())
+    .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
+    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .action(
+      (
+        paths: string[],
+        o: { output: 'txt' | 'json'; outputFile?: string; ipblockMatchesPods: boolean },
+        cmd: Command,
+      ) => {
+        const raw = cmd.args;
+        const argv = process.argv;
+        const dd = argv.indexOf('--');
+        const afterDd = dd >= 0 ? argv.slice(dd + 1).filter((a) => raw.includes(a)) : [];
+        const before = raw.filter((a) => !afterDd.includes(a));
+        if (before.length === 0 || afterDd.length === 0)
+          throw new UsageError('netpol diff needs old and new snapshots: rampart netpol diff <old...> -- <new...>');
+        void paths;
+        const r = netpolDiff({ before, after: afterDd, format: o.output, ipblockMatchesPods: o.ipblockMatchesPods });
+        printProblems(r.problems);
+        writeText(withEol(r.text), o.outputFile);
+      },
+    );
 }
