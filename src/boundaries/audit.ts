@@ -10,13 +10,15 @@ import {
   type ScanResult,
 } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
+import { lintNetwork } from '../network/index.js';
 import {
   accessModelOf,
   EXTERNAL,
   failureText,
+  networkOf,
   pssFromConfigEngine,
   rbacFromAccessEngine,
-  reachabilityFromNetworkEngine,
+  reachabilityFromNetwork,
 } from './engines.js';
 import type { BoundaryProviders, NamespaceEdge, Provided, RbacOracle } from './providers.js';
 import { analyzeBoundaries, type NamespaceBoundary } from './verdict.js';
@@ -154,7 +156,8 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
     findings: 0,
   });
   engines.push(providerRun('config', 'config', 'Pod Security Standards admission per namespace', pss));
-  const reach = reachabilityFromNetworkEngine(snapshot);
+  const net = networkOf(snapshot);
+  const reach: ReturnType<typeof reachabilityFromNetwork> = net.available ? reachabilityFromNetwork(net.value) : net;
   engines.push(providerRun('network', 'network', 'namespace reachability matrix', reach));
 
   const model = accessModelOf(snapshot, options.awsSnapshot);
@@ -163,6 +166,11 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
     : model;
   engines.push(providerRun('access', 'access', 'RBAC reach into namespaces (who-can)', rbac));
 
+  const notRun = (r: Omit<EngineRun, 'findings'>) => {
+    const full: EngineRun = { ...r, findings: 0 };
+    engines.push(full);
+    extraFindings.push(engineFinding(full, target));
+  };
   // The engines' own checks, next to the boundary verdicts. One engine failing never stops the others.
   const run = (engine: string, pillar: Pillar, purpose: string, fn: () => ScanResult) => {
     try {
@@ -172,16 +180,7 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
       errors.push(...r.errors);
       engines.push({ engine, pillar, purpose, status: 'ran', findings: own.length });
     } catch (err) {
-      const failed: EngineRun = {
-        engine,
-        pillar,
-        purpose,
-        status: 'failed',
-        reason: failureText(engine, err),
-        findings: 0,
-      };
-      engines.push(failed);
-      extraFindings.push(engineFinding(failed, target));
+      notRun({ engine, pillar, purpose, status: 'failed', reason: failureText(engine, err) });
     }
   };
   run('config', 'config', 'workload, Pod Security, Dockerfile and script lint', () => lint(paths));
@@ -191,27 +190,33 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
       accessRisks(m, options.awsSnapshot ? [...paths, options.awsSnapshot] : paths),
     );
   } else {
-    const failed: EngineRun = {
+    notRun({
       engine: 'access',
       pillar: 'access',
       purpose: 'risky grants, aws-auth and access entries',
       status: 'failed',
       reason: model.reason,
-      findings: 0,
-    };
-    engines.push(failed);
-    extraFindings.push(engineFinding(failed, target));
+    });
   }
-
-  // Engine checks the audit would run, and why they are not in this report.
-  const notYet: Array<Omit<EngineRun, 'findings'>> = [
-    {
+  if (net.available) {
+    const built = net.value;
+    run('network', 'network', 'NetworkPolicy lint', () => ({
+      command: 'netpol lint',
+      targets: paths,
+      findings: lintNetwork(built),
+      errors: [],
+    }));
+  } else {
+    notRun({
       engine: 'network',
       pillar: 'network',
       purpose: 'NetworkPolicy lint',
-      status: 'unavailable',
-      reason: 'the network engine (src/network) does not export a lint function yet',
-    },
+      status: 'failed',
+      reason: net.reason,
+    });
+  }
+  // Images are read only on request; the image and vulnerability engines have no scan over a snapshot yet.
+  notRun(
     options.images
       ? {
           engine: 'image',
@@ -227,12 +232,7 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
           status: 'skipped',
           reason: 'images are read only with --images',
         },
-  ];
-  for (const n of notYet) {
-    const r: EngineRun = { ...n, findings: 0 };
-    engines.push(r);
-    extraFindings.push(engineFinding(r, target));
-  }
+  );
 
   const providers: BoundaryProviders = { pss, reachability: reach, rbac };
   const report = analyzeBoundaries(snapshot, { providers });

@@ -1,7 +1,7 @@
 import { type AccessModel, buildAccessModel, loadAwsSnapshot, whoCan } from '../access/index.js';
 import { evaluatePod, parseLabelVersion } from '../config/index.js';
 import type { Snapshot } from '../inputs/index.js';
-import { buildNetwork, computeMatrix } from '../network/index.js';
+import { type BuiltNetwork, buildNetwork, computeMatrix } from '../network/index.js';
 import type { NamespaceEdge, PermissionHolder, Provided, PssEvaluator, RbacOracle, Reachability } from './providers.js';
 
 /** What went wrong in another engine, as one line. */
@@ -35,9 +35,8 @@ export const EXTERNAL = 'external';
  * Namespace-to-namespace reachability from the network engine's matrix: every allowed workload pair folded into
  * its namespaces, connections united. External ranges fold into one `external` node.
  */
-export function reachabilityFromNetworkEngine(snapshot: Snapshot): Provided<Reachability> & { problems?: string[] } {
+export function reachabilityFromNetwork(net: BuiltNetwork): Provided<Reachability> & { problems?: string[] } {
   try {
-    const net = buildNetwork(snapshot);
     const conns = computeMatrix(net.model);
     const byPair = new Map<string, { from: string; to: string; conns: (typeof conns)[number]['conns'] }>();
     for (const c of conns) {
@@ -56,6 +55,15 @@ export function reachabilityFromNetworkEngine(snapshot: Snapshot): Provided<Reac
       value: { edges },
       problems: net.problems.map((p) => `${p.object.kind} ${p.object.namespace ?? ''}/${p.object.name}: ${p.message}`),
     };
+  } catch (err) {
+    return { available: false, reason: failureText('network', err) };
+  }
+}
+
+/** The network engine's model of a snapshot (pods, namespaces, every policy kind it knows), built once. */
+export function networkOf(snapshot: Snapshot): Provided<BuiltNetwork> {
+  try {
+    return { available: true, value: buildNetwork(snapshot) };
   } catch (err) {
     return { available: false, reason: failureText('network', err) };
   }
