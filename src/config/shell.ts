@@ -91,6 +91,22 @@ export function parseShell(text: string): SimpleCommand[] {
       i = j + 1;
       continue;
     }
+    if (ch === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
+      // $(cmd), $(VAR) in Makefiles, ${VAR}: one word, kept as written
+      const close = text[i + 1] === '(' ? ')' : '}';
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === text[i + 1]) depth++;
+        else if (text[j] === close && --depth === 0) break;
+      }
+      const chunk = text.slice(i, j + 1);
+      line += countNewlines(chunk);
+      word += chunk;
+      inWord = true;
+      i = j + 1;
+      continue;
+    }
     if (ch === '#' && !inWord) {
       const end = text.indexOf('\n', i);
       i = end === -1 ? text.length : end;

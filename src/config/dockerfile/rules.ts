@@ -483,7 +483,12 @@ const sudo: DockerfileRule = {
   },
 };
 
-const WORLD_WRITABLE_RE = /^(?:0?[0-7]?777|[ugoa]*\+[rwxX]*w[rwxX]*|a=rwx|ugo=rwx|o\+w)$/;
+/** Modes that give everyone write access: 777/0777/1777/2777, o+w, a+w, a+rwx, a=rwx, ugo=rwx. */
+/** Whether a chmod mode argument gives every user write access (octal others-write bit, or o/a +w / =w). */
+export function isWorldWritableMode(mode: string): boolean {
+  if (/^[0-7]{3,4}$/.test(mode)) return (Number(mode.slice(-1)) & 2) === 2;
+  return mode.split(',').some((clause) => /^[ugo]*[ao][ugoa]*[+=][rwxXst]*w/.test(clause));
+}
 
 const chmod777: DockerfileRule = {
   meta: meta(
@@ -498,10 +503,7 @@ const chmod777: DockerfileRule = {
       commands
         .filter(
           (c) =>
-            commandName(c) === 'chmod' &&
-            c.argv
-              .slice(1)
-              .some((a) => /(?:777|o\+w|a\+w|a=rwx)/.test(a) && WORLD_WRITABLE_RE.test(a.replace(/^-R$/, ''))),
+            commandName(c) === 'chmod' && c.argv.slice(1).some((a) => !a.startsWith('-') && isWorldWritableMode(a)),
         )
         .map((c) => ({
           line: lineOf(ins),
