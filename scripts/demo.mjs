@@ -7,6 +7,9 @@ const steps = [
   ['snapshot', 'summary', 'examples/acme'],
   ['access', 'risks', 'examples/acme', '--aws-snapshot', 'examples/acme-aws'],
   ['access', 'who-can', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', 'get', 'secrets', '-n', 'payments'],
+  // Dockerfiles, scripts, CI, compose and manifests: the deliberate mistakes in docker/ and scripts/.
+  ['lint', 'examples/acme', '--fail-on', 'HIGH'],
+  ['pss', 'check', 'examples/acme', '--level', 'restricted', '--version', 'v1.30'],
   // One report across every engine, a boundary verdict per namespace; the HTML goes to dist/ (git-ignored).
   ['audit', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', '-o', 'html', '--output-file', 'dist/acme-audit.html'],
 ];
