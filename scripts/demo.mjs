@@ -10,6 +10,9 @@ const steps = [
   // Dockerfiles, scripts, CI, compose and manifests: the deliberate mistakes in docker/ and scripts/.
   ['lint', 'examples/acme', '--fail-on', 'HIGH'],
   ['pss', 'check', 'examples/acme', '--level', 'restricted', '--version', 'v1.30'],
+  // NetworkPolicy: the AND/OR trap, missing DNS and IMDS egress in examples/acme/network/; then who can reach what.
+  ['netpol', 'lint', 'examples/acme'],
+  ['netpol', 'matrix', 'examples/acme', '--focus-workload', 'payments/payments-api'],
   // One report across every engine, a boundary verdict per namespace; the HTML goes to dist/ (git-ignored).
   ['audit', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', '-o', 'html', '--output-file', 'dist/acme-audit.html'],
 ];
