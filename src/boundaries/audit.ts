@@ -9,8 +9,9 @@ import {
   type ResourceRef,
   type ScanResult,
 } from '../core/index.js';
-import { loadSnapshot, type Snapshot } from '../inputs/index.js';
+import { allContainers, expandWorkloads, loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { lintNetwork } from '../network/index.js';
+import { scanImage } from '../vuln/index.js';
 import {
   accessModelOf,
   EXTERNAL,
@@ -26,8 +27,10 @@ import { analyzeBoundaries, type NamespaceBoundary } from './verdict.js';
 export interface AuditOptions {
   /** `--aws-snapshot DIR`: access entries and cluster data for the access engine. */
   awsSnapshot?: string;
-  /** `--images`: read the workloads' images too. */
+  /** `--images`: read the workloads' images too (image and vulnerability engines). */
   images?: boolean;
+  /** Cache directory for the advisory DB and layer cache (`--cache-dir`). */
+  cacheDir?: string;
 }
 
 /** One engine's part in the audit: ran, or why not. */
@@ -133,8 +136,50 @@ function dedupeProblems(problems: InputProblem[]): InputProblem[] {
   });
 }
 
+/**
+ * Every distinct image of the snapshot's workloads through the vulnerability engine's scan (which reads the image
+ * with the images engine). An image that cannot be read (no registry access, no advisory DB) is one `unknown`
+ * finding with the reason, on the workloads that run it.
+ */
+async function scanWorkloadImages(
+  snapshot: Snapshot,
+  cacheDir: string | undefined,
+): Promise<{ findings: Finding[]; read: number; total: number }> {
+  const users = new Map<string, string[]>();
+  for (const w of expandWorkloads(snapshot))
+    for (const { container } of allContainers(w.spec))
+      if (typeof container.image === 'string' && container.image) {
+        const list = users.get(container.image) ?? [];
+        list.push(`${w.namespace}/${w.ownerKind}/${w.name}`);
+        users.set(container.image, list);
+      }
+  const findings: Finding[] = [];
+  let read = 0;
+  for (const [image, workloads] of [...users.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    try {
+      const r = await scanImage(image, cacheDir ? { cacheDir } : {});
+      read++;
+      findings.push(...r.findings.map((f) => ({ ...f, pillar: f.pillar ?? ('vulnerability' as const) })));
+    } catch (err) {
+      findings.push(
+        makeFinding({
+          ruleId: 'audit/image-unreadable',
+          pillar: 'image',
+          title: `Image not scanned: ${image}`,
+          severity: 'MEDIUM',
+          status: 'unknown',
+          reason: failureText('image', err),
+          resource: { type: 'image', reference: image },
+          evidence: { workloads },
+        }),
+      );
+    }
+  }
+  return { findings, read, total: users.size };
+}
+
 /** `rampart audit`: every engine that is available, on one snapshot, into one result with a verdict per namespace. */
-export function runAudit(paths: string[], options: AuditOptions = {}): AuditResult {
+export async function runAudit(paths: string[], options: AuditOptions = {}): Promise<AuditResult> {
   const snapshot = loadSnapshot(paths);
   const target: ResourceRef = { type: 'file', path: paths.join(' ') };
   const engines: EngineRun[] = [];
@@ -215,24 +260,26 @@ export function runAudit(paths: string[], options: AuditOptions = {}): AuditResu
       reason: net.reason,
     });
   }
-  // Images are read only on request; the image and vulnerability engines have no scan over a snapshot yet.
-  notRun(
-    options.images
-      ? {
-          engine: 'image',
-          pillar: 'image',
-          purpose: 'image inventory and vulnerabilities',
-          status: 'unavailable',
-          reason: 'the image and vulnerability engines do not export a scan over a snapshot yet',
-        }
-      : {
-          engine: 'image',
-          pillar: 'image',
-          purpose: 'image inventory and vulnerabilities',
-          status: 'skipped',
-          reason: 'images are read only with --images',
-        },
-  );
+  if (options.images) {
+    const scans = await scanWorkloadImages(snapshot, options.cacheDir);
+    extraFindings.push(...scans.findings);
+    engines.push({
+      engine: 'image',
+      pillar: 'vulnerability',
+      purpose: `image inventory and vulnerabilities (${scans.read} of ${scans.total} images read)`,
+      status: scans.read > 0 || scans.total === 0 ? 'ran' : 'failed',
+      reason: scans.read > 0 || scans.total === 0 ? undefined : 'no image could be read (see the per-image findings)',
+      findings: scans.findings.length,
+    });
+  } else {
+    notRun({
+      engine: 'image',
+      pillar: 'image',
+      purpose: 'image inventory and vulnerabilities',
+      status: 'skipped',
+      reason: 'images are read only with --images',
+    });
+  }
 
   const providers: BoundaryProviders = { pss, reachability: reach, rbac };
   const report = analyzeBoundaries(snapshot, { providers });

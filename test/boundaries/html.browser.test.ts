@@ -45,7 +45,7 @@ after(async () => {
 test('audit HTML report of examples/acme renders in headless Debian chromium with no external request', {
   skip,
 }, async () => {
-  const result = runAudit([join(REPO_ROOT, 'examples/acme')]);
+  const result = await runAudit([join(REPO_ROOT, 'examples/acme')]);
   const html = renderAuditHtml(result, { toolVersion: 'test', now: new Date('2026-11-27T00:00:00Z') });
   const file = join(out, 'audit.html');
   writeFileSync(file, html);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatAuditSummary, renderAuditHtml, runAudit } from '../../boundaries/index.js';
 import { exitCodeFor, FINDING_FORMATS, filterByRules, parseFailOn } from '../../report/index.js';
-import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
+import { addFindingOptions, cacheDirOf, emitResult, type FindingOptions, writeText } from '../output.js';
 import { TOOL_VERSION } from '../version.js';
 
 interface AuditCliOptions extends FindingOptions {
@@ -24,8 +24,12 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  rampart audit examples/acme\n  rampart audit examples/acme -o html --output-file dist/acme-audit.html\n  rampart audit dump.yaml --aws-snapshot aws/ -o sarif --fail-on HIGH',
     )
-    .action((paths: string[], opts: AuditCliOptions) => {
-      const result = runAudit(paths, { awsSnapshot: opts.awsSnapshot, images: opts.images === true });
+    .action(async (paths: string[], opts: AuditCliOptions, command: Command) => {
+      const result = await runAudit(paths, {
+        awsSnapshot: opts.awsSnapshot,
+        images: opts.images === true,
+        cacheDir: cacheDirOf(command),
+      });
       const summary = formatAuditSummary(result);
       if (opts.output === 'html') {
         const failOn = parseFailOn(opts.failOn);
