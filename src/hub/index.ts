@@ -4,11 +4,14 @@ export { openApiDocument } from './openapi.js';
 export { type Job, type JobHandler, JobQueue, type QueueCounts, type QueueOptions } from './queue.js';
 export { fetchManifest, type ManifestInfo } from './registry.js';
 export {
+  advisoryDbVersion,
+  type HubScanOutput,
   IMAGE_SCAN_JOB,
   type ImageScanFunction,
   imageScanHandler,
-  lookupVulnScanner,
-  type ScannerLookup,
+  matchInventory,
+  rematchStoredImages,
+  scanPushedImage,
 } from './scan.js';
 export { type SecurityHubOptions, SecurityHubSync, type SyncReport } from './securityhub.js';
 export { buildHubApp, checkInsecureRegistries, defaultWebRoot, type HubAppOptions, isLoopback } from './server.js';

@@ -120,6 +120,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': json(page('Image')), ...errors },
         },
       },
+      '/api/v1/images:rematch': {
+        post: {
+          summary: 'match every stored SBOM against the current advisory DB (runs by itself when the DB changes)',
+          responses: { '200': json({ type: 'object' }), ...errors },
+        },
+      },
       '/api/v1/images/{digest}': {
         get: {
           summary: 'image detail: layers, SBOM (inventory), vulnerabilities, fix versions',

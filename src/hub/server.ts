@@ -22,6 +22,8 @@ export interface HubAppOptions {
   /** Built dashboard (index.html + assets); absent → no dashboard. */
   webRoot?: string;
   version: string;
+  /** Re-match stored SBOMs against the current advisory DB (`POST /api/v1/images:rematch`). */
+  rematch?: () => Promise<{ images: number; new: number; resolved: number }>;
   /** Largest accepted request body (ingest batches). */
   bodyLimit?: number;
 }
@@ -139,6 +141,10 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
   app.get('/api/v1/images', { schema: { querystring: { type: 'object', properties: PAGE_QUERY } } }, async (req) => {
     const q = req.query as { page?: number; per_page?: number };
     return o.store.listImages(q.page ?? 1, q.per_page ?? 50);
+  });
+  app.post('/api/v1/images::rematch', async (_req, reply) => {
+    if (!o.rematch) return reply.code(409).send({ error: 'this hub has no advisory matching' });
+    return o.rematch();
   });
   app.get('/api/v1/images/:digest', async (req, reply) => {
     const image = await o.store.getImage((req.params as { digest: string }).digest);

@@ -1,7 +1,14 @@
 import { UsageError } from '../core/index.js';
 import { openHubDb } from './db.js';
 import { JobQueue, type QueueOptions } from './queue.js';
-import { IMAGE_SCAN_JOB, imageScanHandler, lookupVulnScanner, type ScannerLookup } from './scan.js';
+import {
+  advisoryDbVersion,
+  IMAGE_SCAN_JOB,
+  type ImageScanFunction,
+  imageScanHandler,
+  rematchStoredImages,
+  scanPushedImage,
+} from './scan.js';
 import { SecurityHubSync } from './securityhub.js';
 import { buildHubApp, checkInsecureRegistries, defaultWebRoot, isLoopback } from './server.js';
 import { HubStore } from './store.js';
@@ -31,8 +38,10 @@ export interface HubOptions {
   };
   webRoot?: string;
   version: string;
-  /** Tests replace the vulnerability engine lookup. */
-  scanner?: () => Promise<ScannerLookup>;
+  /** Tests replace the image scan. */
+  scan?: ImageScanFunction;
+  /** How often to look for a newer advisory DB and re-match stored SBOMs (default 60 s; 0 = never). */
+  rematchIntervalMs?: number;
 }
 
 export interface RunningHub {
@@ -42,7 +51,8 @@ export interface RunningHub {
   dbLocation: string;
   dialect: string;
   webRoot?: string;
-  scanner: ScannerLookup;
+  /** Whether an advisory DB was there at start (scans match; otherwise they report `unknown`). */
+  advisoryDb: boolean;
   store: HubStore;
   queue: JobQueue;
   close(): Promise<void>;
@@ -66,12 +76,15 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
   const store = new HubStore(hub);
   let newToken: string | undefined;
   if (auth && (o.newToken || (await store.tokenCount()) === 0)) newToken = await store.createToken('serve');
-  const scannerLookup = o.scanner ?? lookupVulnScanner;
-  const scanner = await scannerLookup();
   const queue = new JobQueue(
     hub,
     {
-      [IMAGE_SCAN_JOB]: imageScanHandler({ store, access: { insecure }, cacheDir: o.cacheDir, scanner: scannerLookup }),
+      [IMAGE_SCAN_JOB]: imageScanHandler({
+        store,
+        access: { insecure },
+        cacheDir: o.cacheDir,
+        scan: o.scan ?? scanPushedImage,
+      }),
     },
     { concurrency: o.concurrency ?? 2, ...o.queue },
   );
@@ -79,6 +92,7 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     ? new SecurityHubSync(store, { ...o.securityHub, toolVersion: o.version })
     : undefined;
   const webRoot = o.webRoot ?? defaultWebRoot();
+  const rematch = () => rematchStoredImages(store, o.cacheDir);
   const app = await buildHubApp({
     store,
     queue,
@@ -87,15 +101,28 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     securityHub,
     webRoot,
     version: o.version,
+    rematch,
   });
+  let advisoryVersion = advisoryDbVersion(o.cacheDir);
   const suppressionTimer = setInterval(() => {
     store.refreshSuppressions().catch(() => {});
   }, 60_000);
   suppressionTimer.unref();
+  const rematchTimer =
+    (o.rematchIntervalMs ?? 60_000) > 0
+      ? setInterval(() => {
+          const now = advisoryDbVersion(o.cacheDir);
+          if (now === advisoryVersion) return;
+          advisoryVersion = now;
+          rematch().catch(() => {});
+        }, o.rematchIntervalMs ?? 60_000)
+      : undefined;
+  rematchTimer?.unref();
   try {
     await app.listen({ host, port: o.port ?? 8080 });
   } catch (err) {
     clearInterval(suppressionTimer);
+    if (rematchTimer) clearInterval(rematchTimer);
     await hub.close();
     const e = err as NodeJS.ErrnoException;
     throw new UsageError(`cannot listen on ${host}:${o.port ?? 8080}: ${e.code ?? e.message}`);
@@ -112,13 +139,14 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     dbLocation: hub.location,
     dialect: hub.dialect,
     ...(webRoot ? { webRoot } : {}),
-    scanner,
+    advisoryDb: advisoryVersion > 0,
     store,
     queue,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(suppressionTimer);
+      if (rematchTimer) clearInterval(rematchTimer);
       securityHub?.stop();
       await app.close();
       await queue.stop();

@@ -590,6 +590,21 @@ export class HubStore {
     return row ? toScan(row) : undefined;
   }
 
+  /** Images whose inventory (SBOM) the hub keeps, for re-matching. */
+  async storedInventories(): Promise<Array<{ digest: string; reference: string; inventory: unknown }>> {
+    const rows = await this.db
+      .selectFrom('images')
+      .select(['digest', 'reference', 'inventory'])
+      .where('inventory', 'is not', null)
+      .orderBy('digest')
+      .execute();
+    return rows.map((r) => ({
+      digest: r.digest,
+      reference: r.reference,
+      inventory: JSON.parse(r.inventory ?? 'null'),
+    }));
+  }
+
   /** Findings changed since their last export (or never exported), for Security Hub. */
   async unsyncedFindings(limit: number): Promise<StoredFinding[]> {
     const rows = await this.db

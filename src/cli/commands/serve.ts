@@ -100,7 +100,7 @@ Examples:
       const lines = [
         `rampart hub listening on ${hub.url} (${hub.dialect}: ${hub.dbLocation})`,
         hub.webRoot ? `dashboard: ${hub.url}/` : 'dashboard: not built (npm run build:web)',
-        `scan on push: ${hub.scanner.scan ? 'vulnerability engine available' : `images are recorded but not matched — ${hub.scanner.reason}`}`,
+        `scan on push: ${hub.advisoryDb ? 'images are inventoried and matched' : 'no advisory DB yet (rampart db update): images are inventoried, findings stay unknown until it exists'}`,
       ];
       if (hub.newToken) lines.push(`API token (shown once, stored hashed): ${hub.newToken}`);
       process.stderr.write(`${lines.join('\n')}\n`);
