@@ -85,17 +85,19 @@ describe('parseManifestText', () => {
     assert.match(r.problems[0]?.message ?? '', /malformed YAML\/JSON document 2/);
   });
 
-  test('objects without kind, apiVersion or name are errors naming the field', () => {
+  test('incomplete objects are errors naming the field; other YAML is skipped with a warning', () => {
     const r = parseManifestText(
-      'metadata: {name: a}\n---\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\n',
+      'metadata: {name: a}\n---\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\n---\napiVersion: v1\nmetadata: {name: b}\n---\n[1, 2]\n',
       'f.yaml',
     );
     assert.deepEqual(
-      r.problems.map((p) => [p.field, p.line]),
+      r.problems.map((p) => [p.level, p.field, p.line]),
       [
-        ['kind', 1],
-        ['apiVersion', 3],
-        ['metadata.name', 6],
+        ['warning', 'kind', 1],
+        ['error', 'apiVersion', 3],
+        ['error', 'metadata.name', 6],
+        ['error', 'kind', 9],
+        ['warning', undefined, 12],
       ],
     );
   });
@@ -130,7 +132,8 @@ describe('parseManifestText', () => {
     assert.equal(deep.documents.length, 0);
     assert.equal(deep.problems.length, 1);
     const scalar = parseManifestText('just a string\n', 's.yaml');
-    assert.match(scalar.problems[0]?.message ?? '', /not a Kubernetes object/);
+    assert.match(scalar.problems[0]?.message ?? '', /not a Kubernetes object; skipped/);
+    assert.equal(scalar.problems[0]?.level, 'warning');
   });
 });
 

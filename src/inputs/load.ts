@@ -174,10 +174,12 @@ export function parseManifestText(
       return;
     }
     if (!isRecord(value)) {
+      // Directories mix manifests with other YAML/JSON (package.json, CI workflows, compose files, stale outputs):
+      // they are skipped and listed as warnings, never silently.
       problems.push({
-        level: 'error',
+        level: 'warning',
         ...where,
-        message: `document ${documentIndex + 1} is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a Kubernetes object`,
+        message: `document ${documentIndex + 1} is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a Kubernetes object; skipped`,
       });
       return;
     }
@@ -271,7 +273,9 @@ function collectObjects(
   const problem = identityProblem(value);
   if (problem) {
     problems.push({
-      level: 'error',
+      // Neither kind nor apiVersion: some other YAML/JSON file, skipped with a warning. A document that claims to be
+      // a Kubernetes object but is incomplete is an error.
+      level: value.kind === undefined && value.apiVersion === undefined ? 'warning' : 'error',
       file: source.file,
       line: source.line,
       field: problem.field,
@@ -283,6 +287,8 @@ function collectObjects(
 }
 
 function identityProblem(value: Record<string, unknown>): { field: string; message: string } | undefined {
+  if (value.kind === undefined && value.apiVersion === undefined)
+    return { field: 'kind', message: 'no kind or apiVersion: not a Kubernetes object; skipped' };
   if (typeof value.kind !== 'string' || value.kind === '')
     return { field: 'kind', message: 'missing kind; not a Kubernetes object' };
   if (typeof value.apiVersion !== 'string' || value.apiVersion === '')

@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Absolute paths so the CLI can run from any working directory (tests that write files run it in a temp dir).
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const CLI_ENTRY = join(ROOT, 'src', 'cli', 'dev.ts');
 
 export interface CliRun {
   status: number | null;
@@ -9,12 +13,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI from the TypeScript sources (no build needed) in the repository root. */
+/** Runs the CLI from the TypeScript sources (no build needed), by default in the repository root. */
 export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
 ): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/dev.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, CLI_ENTRY, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     input: options.input,
@@ -29,7 +33,7 @@ export const REPO_ROOT = ROOT;
 /** Like runCli, without blocking the event loop: for tests whose fake servers live in the test process. */
 export function runCliAsync(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dev.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI_ENTRY, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,7 +37,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   {
     names: ['access'],
     summary: 'who can do what: IAM → aws-auth/access entries → RBAC; tokens, kubeconfig, doctor',
-    examples: ['rampart access risks examples/acme', 'rampart access who-can get secrets -n payments examples/acme'],
+    examples: ['rampart access risks examples/acme', 'rampart access who-can examples/acme get secrets -n payments'],
     load: () => import('./access.js'),
   },
   {
