@@ -140,11 +140,11 @@ test('workdir, expose, healthcheck, duplicates, maintainer, stage names, COPY de
   assert.deepEqual(fires('FROM a:1\nEXPOSE 8080 22/tcp\n', 'expose-ssh'), [2]);
   assert.deepEqual(fires('FROM a:1\nEXPOSE 70000\n', 'expose-invalid-port'), [2]);
   assert.deepEqual(fires('FROM a:1\n', 'healthcheck-missing'), [1]);
-  assert.deepEqual(fires('FROM a:1\nCMD a\nCMD b\n', 'multiple-cmd'), [2]);
-  assert.deepEqual(fires('FROM a:1\nENTRYPOINT a\nENTRYPOINT b\n', 'multiple-entrypoint'), [2]);
-  assert.deepEqual(fires('FROM a:1\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n', 'multiple-healthcheck'), [2]);
+  assert.deepEqual(fires('FROM a:1\nCMD a\nCMD b\n', 'multiple-cmd'), [3]);
+  assert.deepEqual(fires('FROM a:1\nENTRYPOINT a\nENTRYPOINT b\n', 'multiple-entrypoint'), [3]);
+  assert.deepEqual(fires('FROM a:1\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n', 'multiple-healthcheck'), [3]);
   assert.deepEqual(fires('FROM a:1\nMAINTAINER me\n', 'maintainer-deprecated'), [2]);
-  assert.deepEqual(fires('FROM a:1 AS x\nFROM b:1 AS x\n', 'duplicate-stage-name'), [2]);
+  assert.deepEqual(fires('FROM a:1 AS x\nFROM b:1 AS x\n', 'duplicate-stage-name'), [1]);
   assert.deepEqual(fires('FROM a:1 AS x\nCOPY --from=x /a /b\n', 'copy-from-own-stage'), [2]);
   assert.deepEqual(fires('FROM a:1\nCOPY a b /dest\nCOPY a b /dest/\n', 'copy-dest-not-dir'), [2]);
 });

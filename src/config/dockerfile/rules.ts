@@ -371,6 +371,23 @@ const copiedCredentials: DockerfileRule = {
   },
 };
 
+/** An index refresh (`apt-get update`) with no install after it in the same RUN: the refreshed index is wasted. */
+function updateWithoutLaterInstall(
+  commands: SimpleCommand[],
+  tools: ReadonlySet<string>,
+  update: string,
+  install: string,
+): boolean {
+  let pending = false;
+  for (const c of commands) {
+    if (!tools.has(commandName(c))) continue;
+    const sub = subcommand(c);
+    if (sub === update) pending = true;
+    else if (sub === install) pending = false;
+  }
+  return pending;
+}
+
 /** Package managers: what refreshes the index, what installs, and what cleans up. */
 const aptLike = new Set(['apt-get', 'apt']);
 
@@ -379,25 +396,34 @@ const packageManagerHygiene: DockerfileRule = {
     'package-manager-hygiene',
     'Package manager use leaves stale indexes, prompts or caches',
     'LOW',
-    ['IMG-08', 'Trivy DS015', 'Trivy DS017', 'Trivy DS019', 'Trivy DS020', 'Trivy DS021', 'Trivy DS025', 'Trivy DS029'],
+    [
+      'IMG-08',
+      'Trivy DS015',
+      'Trivy DS017',
+      'Trivy DS019',
+      'Trivy DS020',
+      'Trivy DS021',
+      'Trivy DS024',
+      'Trivy DS025',
+      'Trivy DS027',
+      'Trivy DS029',
+    ],
     'Update and install in one RUN, with -y and --no-install-recommends, and remove caches in the same RUN (or use apk --no-cache).',
   ),
   check(m) {
     const hits: DockerHit[] = [];
     for (const { ins, commands } of runCommands(m)) {
       const line = lineOf(ins);
-      const names = commands.map(commandName);
       const text = argumentText(ins);
       const add = (id: string, message: string): void => {
         hits.push({ line, message, discriminator: `${line}:${id}` });
       };
       const aptCmds = commands.filter((c) => aptLike.has(commandName(c)));
       const aptInstall = aptCmds.filter((c) => subcommand(c) === 'install');
-      const aptUpdate = aptCmds.some((c) => subcommand(c) === 'update');
-      if (aptUpdate && aptInstall.length === 0)
+      if (updateWithoutLaterInstall(commands, aptLike, 'update', 'install'))
         add(
           'apt-update-alone',
-          'apt-get update without install in the same RUN: a later RUN may install from a stale index',
+          'apt-get update without a later install in the same RUN: a later RUN may install from a stale index',
         );
       for (const c of aptInstall) {
         if (!hasArg(c, '-y', '--yes', '--assume-yes', '-qy', '-yq', '-qqy', '-yqq'))
@@ -417,8 +443,9 @@ const packageManagerHygiene: DockerfileRule = {
       for (const c of commands.filter((x) => commandName(x) === 'apk')) {
         const sub = subcommand(c);
         if (sub === 'add' && !hasArg(c, '--no-cache')) add('apk-no-cache', 'apk add without --no-cache');
-        if (sub === 'update' && !names.includes('apk')) add('apk-update-alone', 'apk update alone');
       }
+      if (updateWithoutLaterInstall(commands, new Set(['apk']), 'update', 'add'))
+        add('apk-update-alone', 'apk update without a later apk add in the same RUN');
       for (const [tool, clean] of [
         ['yum', 'yum clean all'],
         ['dnf', 'dnf clean all'],
@@ -595,8 +622,7 @@ const healthcheck: DockerfileRule = {
   ),
   check(m) {
     const stage = finalStage(m);
-    if (!stage || stage.image.toLowerCase() === 'scratch') return [];
-    if (ofKeyword(stage.instructions, 'HEALTHCHECK').length > 0) return [];
+    if (!stage || ofKeyword(stage.instructions, 'HEALTHCHECK').length > 0) return [];
     return [{ line: lineOf(stage.from), message: 'the final stage defines no HEALTHCHECK' }];
   },
 };
@@ -607,9 +633,11 @@ function duplicatesPerStage(keyword: string, id: string, title: string, trivy: s
     check(m) {
       return m.stages.flatMap((s) => {
         const found = ofKeyword(s.instructions, keyword);
-        return found.slice(0, -1).map((ins) => ({
+        const first = found[0];
+        if (!first) return [];
+        return found.slice(1).map((ins) => ({
           line: lineOf(ins),
-          message: `${keyword} at line ${lineOf(ins)} is overridden by the one at line ${lineOf(found[found.length - 1] as Instruction)}`,
+          message: `${keyword} at line ${lineOf(ins)} overrides the one at line ${lineOf(first)}`,
           discriminator: `${lineOf(ins)}`,
         }));
       });
@@ -701,7 +729,11 @@ const duplicateAlias: DockerfileRule = {
       if (!s.name) continue;
       const first = seen.get(s.name);
       if (first !== undefined)
-        hits.push({ line: lineOf(s.from), message: `stage name ${s.name} already used at line ${first}` });
+        hits.push({
+          line: first,
+          message: `stage name ${s.name} is defined again at line ${lineOf(s.from)}`,
+          discriminator: `${lineOf(s.from)}`,
+        });
       else seen.set(s.name, lineOf(s.from));
     }
     return hits;

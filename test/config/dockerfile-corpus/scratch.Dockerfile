@@ -1,0 +1,4 @@
+FROM scratch
+COPY app /app
+USER 65534
+ENTRYPOINT ["/app"]
