@@ -2,7 +2,13 @@
  * Images engine: reads images from archives, layouts, directories and registries, inventories OS and language
  * packages into `ImageInventory` (core/inventory.ts), writes SBOMs.
  */
-export { ALL_CATALOGERS, CATALOG_VERSION, OS_CATALOGERS } from './catalog/index.js';
+export {
+  ALL_CATALOGERS,
+  CATALOG_VERSION,
+  LANGUAGE_CATALOGERS,
+  LOCKFILE_CATALOGERS,
+  OS_CATALOGERS,
+} from './catalog/index.js';
 export type { CatalogContext, Cataloger, CatalogFile, FileFindings } from './catalog/types.js';
 export { type InventoryOptions, inventoryImage, parseSourceKind } from './inventory.js';
 export { DEFAULT_LIMITS, type ImageLimits } from './limits.js';

@@ -1,5 +1,15 @@
 import { apkCataloger } from './apk.js';
 import { dpkgCataloger } from './dpkg.js';
+import { goBinaryCataloger } from './golang.js';
+import { javaCataloger } from './java.js';
+import {
+  composerInstalledCataloger,
+  dotnetDepsCataloger,
+  gemspecCataloger,
+  npmPackageJsonCataloger,
+  pythonCataloger,
+} from './lang.js';
+import { LOCKFILE_CATALOGERS } from './lockfiles.js';
 import { osReleaseCataloger } from './os-release.js';
 import { rpmCataloger } from './rpm.js';
 import type { Cataloger } from './types.js';
@@ -8,8 +18,21 @@ import type { Cataloger } from './types.js';
  * Bumped whenever any cataloger's output changes: part of the layer cache key, so old cached analyses are not
  * reused after an upgrade.
  */
-export const CATALOG_VERSION = 'c1';
+export const CATALOG_VERSION = 'c2';
 
 export const OS_CATALOGERS: Cataloger[] = [osReleaseCataloger, dpkgCataloger, apkCataloger, rpmCataloger];
 
-export const ALL_CATALOGERS: Cataloger[] = [...OS_CATALOGERS];
+/** Installed language metadata, as found in images (Trivy's image/rootfs rule: no lockfiles). */
+export const LANGUAGE_CATALOGERS: Cataloger[] = [
+  npmPackageJsonCataloger,
+  pythonCataloger,
+  goBinaryCataloger,
+  javaCataloger,
+  gemspecCataloger,
+  composerInstalledCataloger,
+  dotnetDepsCataloger,
+];
+
+export const ALL_CATALOGERS: Cataloger[] = [...OS_CATALOGERS, ...LANGUAGE_CATALOGERS];
+
+export { LOCKFILE_CATALOGERS };
