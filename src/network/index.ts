@@ -17,7 +17,16 @@ export { type CheckResult, checkConnection, type ExplainedPart, explainPair } fr
 export { MATRIX_FORMATS, type MatrixFormat, renderConnlist } from './format.js';
 export { formatRange, IpSet, parseCidr, parseIp } from './ip.js';
 export { LINT_RULES, lintNetwork } from './lint.js';
-export { type Connection, computeMatrix, type MatrixOptions, type Peer, parseFocusConn } from './matrix.js';
+export {
+  type Connection,
+  computeMatrix,
+  type MatrixOptions,
+  type MatrixSummary,
+  type Peer,
+  parseFocusConn,
+  podClasses,
+  summarizeMatrix,
+} from './matrix.js';
 export { type PolicyProblem, parsePolicies } from './parse.js';
 
 export interface MatrixRequest extends FocusOptions {

@@ -146,3 +146,62 @@ function mergeAdjacentExternal(out: Connection[], from: number): void {
   }
   out.splice(from, out.length - from, ...merged);
 }
+
+/**
+ * Pods that share namespace, labels, container ports and network mode are indistinguishable to every policy, so the
+ * matrix is computed once per pair of such classes and multiplied out.
+ */
+export function podClasses(model: NetworkModel): NetPod[][] {
+  const byKey = new Map<string, NetPod[]>();
+  for (const p of model.pods) {
+    const labels = Object.keys(p.labels)
+      .sort()
+      .map((k) => `${k}=${p.labels[k]}`)
+      .join(',');
+    const ports = p.ports.map((c) => `${c.name ?? ''}:${c.port}/${c.protocol}`).join(',');
+    const ips = p.ips.map((i) => i.value.toString(16)).join(',');
+    const key = `${p.namespace}\u0000${labels}\u0000${ports}\u0000${p.hostNetwork}\u0000${ips}`;
+    const list = byKey.get(key);
+    if (list) list.push(p);
+    else byKey.set(key, [p]);
+  }
+  return [...byKey.values()];
+}
+
+export interface MatrixSummary {
+  pods: number;
+  classes: number;
+  classPairs: number;
+  /** Ordered pod pairs (self excluded) with at least one allowed connection. */
+  allowedPodPairs: number;
+  /** Ordered pod pairs (self excluded) with every connection allowed. */
+  fullyOpenPodPairs: number;
+}
+
+/** The full pod × pod matrix, evaluated per equivalence class; returns counts (the benchmark's workload). */
+export function summarizeMatrix(model: NetworkModel): MatrixSummary {
+  const classes = podClasses(model);
+  let allowed = 0;
+  let open = 0;
+  for (const a of classes) {
+    const src = a[0] as NetPod;
+    for (const b of classes) {
+      const dst = b[0] as NetPod;
+      const pairs = a === b ? a.length * (a.length - 1) : a.length * b.length;
+      if (pairs === 0) continue;
+      const c =
+        a === b && a.length > 1
+          ? model.evaluatePair({ type: 'pod', pod: src }, { type: 'pod', pod: a[1] as NetPod }).allowed
+          : model.evaluatePair({ type: 'pod', pod: src }, { type: 'pod', pod: dst }).allowed;
+      if (!c.isEmpty()) allowed += pairs;
+      if (c.isAll()) open += pairs;
+    }
+  }
+  return {
+    pods: model.pods.length,
+    classes: classes.length,
+    classPairs: classes.length * classes.length,
+    allowedPodPairs: allowed,
+    fullyOpenPodPairs: open,
+  };
+}
