@@ -182,7 +182,15 @@ function finishPackages(packages: ImageInventory['packages'], distro: ImageInven
 
 function readCached(file: string): LayerAnalysis | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LayerAnalysis;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LayerAnalysis> | null;
+    const ok =
+      parsed &&
+      typeof parsed.entries === 'object' &&
+      typeof parsed.files === 'object' &&
+      Array.isArray(parsed.whiteouts) &&
+      Array.isArray(parsed.opaque) &&
+      Array.isArray(parsed.problems);
+    return ok ? (parsed as LayerAnalysis) : undefined;
   } catch {
     return undefined;
   }
