@@ -7,6 +7,7 @@ import {
   isSystemNamespace,
   namespaceRole,
   type PodFacts,
+  type PsaMode,
   placementOf,
   podFacts,
   podSecurityLabels,
@@ -132,12 +133,36 @@ function checkPodSecurity(ns: LoadedObject): Finding {
   });
 }
 
+/** Workloads of the namespace that a Pod Security level rejects, with the violations. */
+function violators(ns: LoadedObject, ctx: Context, mode: PsaMode): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!mode.level || mode.level === 'privileged' || !ctx.providers.pss.available) return out;
+  const evaluator = ctx.providers.pss.value;
+  for (const f of ctx.pods.filter((p) => p.pod.namespace === ns.name)) {
+    const r = evaluator.evaluate(
+      f.pod.spec,
+      { labels: f.pod.labels, annotations: f.pod.annotations },
+      mode.level,
+      mode.version,
+    );
+    if (!r.allowed) out[workloadLabel(f.pod)] = r.violations.join('; ');
+  }
+  return out;
+}
+
 function checkAdmission(ns: LoadedObject, ctx: Context): Finding {
   const psa = podSecurityLabels(ns);
   const base = {
     ruleId: BOUNDARY_RULES.psaAdmission,
     references: [{ id: 'POD-15' }, { url: PSA_DOC }],
   };
+  // What audit and warn would flag: shown with the verdict, never a failure (those modes do not block).
+  const flagged: Record<string, unknown> = {};
+  for (const mode of ['warn', 'audit'] as const) {
+    const v = violators(ns, ctx, psa[mode]);
+    if (Object.keys(v).length) flagged[`${mode} (${psa[mode].level}:${psa[mode].version})`] = v;
+  }
+  const evidence = Object.keys(flagged).length ? flagged : undefined;
   const level = psa.enforce.level;
   if (!level || level === 'privileged') {
     return nsFinding(ns, {
@@ -146,6 +171,7 @@ function checkAdmission(ns: LoadedObject, ctx: Context): Finding {
       severity: 'INFO',
       status: 'skipped',
       reason: level ? 'enforce level is privileged' : 'no enforce label',
+      evidence,
     });
   }
   if (!ctx.providers.pss.available) {
@@ -157,37 +183,25 @@ function checkAdmission(ns: LoadedObject, ctx: Context): Finding {
       reason: ctx.providers.pss.reason,
     });
   }
-  const evaluator = ctx.providers.pss.value;
-  const rejected: string[] = [];
-  const details: Record<string, string> = {};
-  for (const f of ctx.pods.filter((p) => p.pod.namespace === ns.name)) {
-    const r = evaluator.evaluate(
-      f.pod.spec,
-      { labels: f.pod.labels, annotations: f.pod.annotations },
-      level,
-      psa.enforce.version,
-    );
-    if (!r.allowed) {
-      rejected.push(workloadLabel(f.pod));
-      details[workloadLabel(f.pod)] = r.violations.join('; ');
-    }
-  }
-  if (rejected.length > 0) {
+  const rejected = violators(ns, ctx, psa.enforce);
+  const names = Object.keys(rejected);
+  if (names.length > 0) {
     return nsFinding(ns, {
       ...base,
-      title: `Pod Security "${level}:${psa.enforce.version}" would reject pods of ${rejected.length} workload(s): ${listOrNone(rejected)}`,
+      title: `Pod Security "${level}:${psa.enforce.version}" would reject pods of ${names.length} workload(s): ${listOrNone(names)}`,
       severity: 'MEDIUM',
       status: 'fail',
-      evidence: { rejected: details },
+      evidence: { rejected, ...evidence },
       remediation:
         'Fix the pod templates (securityContext) so they meet the level, or the controller keeps failing to create pods.',
     });
   }
   return nsFinding(ns, {
     ...base,
-    title: `Every workload meets Pod Security "${level}:${psa.enforce.version}"`,
+    title: `Every workload meets Pod Security "${level}:${psa.enforce.version}"${evidence ? '; warn/audit flag some (see evidence)' : ''}`,
     severity: 'INFO',
     status: 'pass',
+    evidence,
   });
 }
 

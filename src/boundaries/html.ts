@@ -1,6 +1,6 @@
 import { type Finding, resourceLabel, resourceLocation } from '../core/index.js';
 import { sortFindings } from '../report/index.js';
-import type { AuditResult } from './audit.js';
+import type { AuditResult, StatusCounts } from './audit.js';
 import { namespaceOfFinding } from './audit.js';
 import { EXTERNAL } from './engines.js';
 
@@ -37,7 +37,7 @@ svg text{font:12px system-ui,sans-serif}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:8px}.filters label{font-size:12px;color:var(--muted)}
 .filters select,.filters input{font:inherit;padding:3px 6px;border:1px solid var(--line);border-radius:4px}
 table{border-collapse:collapse;width:100%;background:var(--card);font-size:12.5px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-th{background:#eef0f4}#findings th{position:sticky;top:0}#by-pillar{width:auto;margin-top:10px}td.sev-CRITICAL,td.sev-HIGH{color:var(--open);font-weight:600}td.sev-MEDIUM{color:var(--partial);font-weight:600}
+th{background:#eef0f4}#findings th{position:sticky;top:0}table.counts{width:auto;margin-top:10px;align-self:flex-start}td.sev-CRITICAL,td.sev-HIGH{color:var(--open);font-weight:600}td.sev-MEDIUM{color:var(--partial);font-weight:600}
 .reason{color:var(--muted)}.legend{font-size:12px;color:var(--muted)}details{margin-top:8px}footer{padding:12px 28px;color:var(--muted);font-size:12px}
 `;
 
@@ -73,6 +73,17 @@ function tile(label: string, value: number | string, id?: string): string {
   return `<div class="tile"${id ? ` id="${id}"` : ''}><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
 }
 
+function countsTable(id: string, label: string, rows: Record<string, StatusCounts>): string {
+  const body = Object.entries(rows)
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(
+      ([k, c]) =>
+        `<tr><td>${escapeHtml(k)}</td><td>${c.fail}</td><td>${c.unknown}</td><td>${c.skipped}</td><td>${c.pass}</td></tr>`,
+    )
+    .join('');
+  return `<table id="${id}" class="counts"><thead><tr><th>${label}</th><th>fail</th><th>unknown</th><th>skipped</th><th>pass</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function summarySection(result: AuditResult): string {
   const a = result.audit;
   const count = (s: string) => result.findings.filter((f) => f.status === s).length;
@@ -92,15 +103,7 @@ ${
         .join('')}</ul></div>`
     : ''
 }
-<table id="by-pillar"><thead><tr><th>Pillar</th><th>fail</th><th>unknown</th><th>skipped</th><th>pass</th></tr></thead><tbody>${Object.entries(
-    a.summary.byPillar,
-  )
-    .sort(([x], [y]) => x.localeCompare(y))
-    .map(
-      ([p, c]) =>
-        `<tr><td>${escapeHtml(p)}</td><td>${c.fail}</td><td>${c.unknown}</td><td>${c.skipped}</td><td>${c.pass}</td></tr>`,
-    )
-    .join('')}</tbody></table></section>`;
+<div class="tiles">${countsTable('by-pillar', 'Pillar', a.summary.byPillar)}${countsTable('by-namespace', 'Namespace', a.summary.byNamespace)}</div></section>`;
 }
 
 function cardsSection(result: AuditResult): string {

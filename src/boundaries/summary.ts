@@ -34,6 +34,15 @@ export function formatAuditSummary(result: AuditResult): string {
     ),
     '',
   );
+  lines.push(
+    renderColumns(
+      Object.entries(a.summary.byNamespace)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([ns, c]) => [ns, ...counts(c)]),
+      ['NAMESPACE', 'FAIL', 'UNKNOWN', 'SKIPPED', 'PASS'],
+    ),
+    '',
+  );
   const notRun = a.engines.filter((e) => e.status !== 'ran');
   if (notRun.length) {
     lines.push('Not checked in this run:');

@@ -178,7 +178,12 @@ test('PSS admission: workloads the enforce level rejects are listed with the vio
   const f = report.findings.find((x) => x.ruleId === 'boundary/pod-security-admission');
   assert.equal(f?.status, 'fail');
   assert.match(f?.title ?? '', /restricted:latest" would reject pods of 1 workload\(s\): Deployment\/app/);
-  assert.deepEqual(f?.evidence, { rejected: { 'Deployment/app': 'restricted@latest: no' } });
+  assert.deepEqual(f?.evidence, {
+    rejected: { 'Deployment/app': 'restricted@latest: no' },
+    // warn and audit are shown too (they do not block).
+    'warn (restricted:latest)': { 'Deployment/app': 'restricted@latest: no' },
+    'audit (restricted:latest)': { 'Deployment/app': 'restricted@latest: no' },
+  });
 });
 
 test('RBAC reach: cluster-wide secret readers fail, local grants and administrators do not; local fence editors fail', () => {
