@@ -5,6 +5,7 @@ import {
   formatWhoCan,
   risksFromFiles,
   tokenCommand,
+  updateKubeconfig,
   whoCanFromFiles,
 } from '../../access/index.js';
 import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
@@ -90,4 +91,41 @@ export function register(program: Command): void {
       if (r.warning) process.stderr.write(`rampart: ${r.warning}\n`);
       process.stdout.write(r.json);
     });
+
+  access
+    .command('kubeconfig')
+    .description('aws eks update-kubeconfig, natively: DescribeCluster and the same kubeconfig entries (0600, atomic)')
+    .requiredOption('--name <cluster>', 'cluster name')
+    .requiredOption('--region <region>', "the cluster's Region")
+    .option('--profile <profile>', 'AWS profile (SSO included); also written as AWS_PROFILE in the exec env')
+    .option('--role-arn <arn>', 'role the exec plugin assumes for the token')
+    .option('--alias <name>', 'context name (default: the user name)')
+    .option('--user-alias <name>', 'user name (default: the cluster ARN)')
+    .option('--kubeconfig <file>', 'file to update (default: first of $KUBECONFIG, else ~/.kube/config)')
+    .addOption(
+      new Option('--exec <plugin>', 'exec plugin written to the user entry').choices(['aws', 'rampart']).default('aws'),
+    )
+    .option('--endpoint-url <url>', 'EKS endpoint override (testing, VPC endpoints)')
+    .option('--dry-run', 'print the merged kubeconfig instead of writing it')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart access kubeconfig --profile dev-admin --region eu-west-1 --name acme-prod --alias prod',
+    )
+    .action(
+      async (opts: {
+        name: string;
+        region: string;
+        profile?: string;
+        roleArn?: string;
+        alias?: string;
+        userAlias?: string;
+        kubeconfig?: string;
+        exec: 'aws' | 'rampart';
+        endpointUrl?: string;
+        dryRun?: boolean;
+      }) => {
+        const r = await updateKubeconfig({ ...opts, env: process.env });
+        process.stdout.write(r.written ? `${r.message}\n` : r.yaml);
+      },
+    );
 }
