@@ -605,10 +605,25 @@ function checkNodeIsolation(ns: LoadedObject, ctx: Context): Finding {
         `${other.pod.namespace}/${workloadLabel(other.pod)} also tolerates ${tolerated.join(', ')}: another tenant can schedule onto these nodes`,
       );
   }
-  const evidence = {
-    nodeSelectors: [...new Set(dedicated.flatMap((p) => p.placement.nodeLabels))],
-    tolerations: taints,
-  };
+  const nodeSelectors = [...new Set(dedicated.flatMap((p) => p.placement.nodeLabels))];
+  const nodes = ctx.snapshot.ofKind('Node');
+  let nodesChecked: string;
+  if (nodes.length === 0) {
+    nodesChecked = 'no Node objects in the snapshot: the taints on the nodes themselves are not verified';
+  } else {
+    const pool = nodes.filter((n) =>
+      nodeSelectors.every((kv) => {
+        const i = kv.indexOf('=');
+        return n.labels[kv.slice(0, i)] === kv.slice(i + 1);
+      }),
+    );
+    const untainted = pool.filter((n) => !nodeTaints(n).some((t) => taints.some((tol) => toleratesTaint(tol, t))));
+    if (pool.length === 0) problems.push(`no node carries ${nodeSelectors.join(', ')}: the pods cannot be scheduled`);
+    for (const n of untainted)
+      problems.push(`node ${n.name} (${nodeSelectors.join(', ')}) has no taint that keeps other pods off`);
+    nodesChecked = `${pool.length} node(s) in the pool, ${pool.length - untainted.length} tainted`;
+  }
+  const evidence = { nodeSelectors, tolerations: taints, nodes: nodesChecked };
   return nsFinding(ns, {
     ...base,
     title: problems.length
@@ -618,6 +633,18 @@ function checkNodeIsolation(ns: LoadedObject, ctx: Context): Finding {
     status: problems.length ? 'fail' : 'pass',
     evidence: problems.length ? { ...evidence, problems } : evidence,
   });
+}
+
+/** A Node's NoSchedule/NoExecute taints as `key=value:effect`. */
+function nodeTaints(node: LoadedObject): string[] {
+  const spec = node.raw.spec;
+  const list =
+    spec && typeof spec === 'object' && Array.isArray((spec as { taints?: unknown }).taints)
+      ? ((spec as { taints: unknown[] }).taints as Array<Record<string, unknown>>)
+      : [];
+  return list
+    .filter((t) => t && (t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .map((t) => `${String(t.key)}${t.value !== undefined ? `=${String(t.value)}` : ''}:${String(t.effect)}`);
 }
 
 function checkDefaultNamespace(ns: LoadedObject, ctx: Context): Finding | undefined {

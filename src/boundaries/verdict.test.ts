@@ -334,6 +334,36 @@ spec:
   assert.ok(problems.some((p) => p.startsWith('tin/Deployment/x also tolerates dedicated=gold:NoSchedule')));
 });
 
+test('node isolation with Node objects: every node of the pool must carry the taint the tenant tolerates', () => {
+  const node = (name: string, tainted: boolean) => `---
+apiVersion: v1
+kind: Node
+metadata: {name: ${name}, labels: {pool: gold}}
+spec: {${tainted ? 'taints: [{key: dedicated, value: gold, effect: NoSchedule}]' : ''}}
+`;
+  const workload = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w, namespace: gold}
+spec:
+  template:
+    spec:
+      nodeSelector: {pool: gold}
+      tolerations: [{key: dedicated, operator: Equal, value: gold, effect: NoSchedule}]
+      containers: [{name: c, image: c:1}]
+`;
+  const iso = (extra: string) =>
+    analyzeBoundaries(snapshotOf(ENFORCING_CNI + fencedTenant('gold', false) + workload + extra), {
+      providers: providers(),
+    }).findings.find((f) => f.ruleId === 'boundary/node-isolation');
+  const good = iso(node('n1', true) + node('n2', true));
+  assert.equal(good?.status, 'pass');
+  assert.equal((good?.evidence as { nodes?: string }).nodes, '2 node(s) in the pool, 2 tainted');
+  const leaky = iso(node('n1', true) + node('n2', false));
+  assert.equal(leaky?.status, 'fail');
+  assert.match(leaky?.title ?? '', /node n2 \(pool=gold\) has no taint/);
+});
+
 test('placement and toleration matching', () => {
   const snap = snapshotOf(`apiVersion: v1
 kind: Pod
