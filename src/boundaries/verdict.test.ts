@@ -358,7 +358,7 @@ spec:
     }).findings.find((f) => f.ruleId === 'boundary/node-isolation');
   const good = iso(node('n1', true) + node('n2', true));
   assert.equal(good?.status, 'pass');
-  assert.equal((good?.evidence as { nodes?: string }).nodes, '2 node(s) in the pool, 2 tainted');
+  assert.equal((good?.evidence as { nodes?: string } | undefined)?.nodes, '2 node(s) in the pool, 2 tainted');
   const leaky = iso(node('n1', true) + node('n2', false));
   assert.equal(leaky?.status, 'fail');
   assert.match(leaky?.title ?? '', /node n2 \(pool=gold\) has no taint/);
