@@ -2,7 +2,9 @@ import { type Command, Option } from 'commander';
 import {
   canIFromFiles,
   formatCanI,
+  formatGrant,
   formatWhoCan,
+  planGrant,
   risksFromFiles,
   tokenCommand,
   updateKubeconfig,
@@ -126,6 +128,38 @@ export function register(program: Command): void {
       }) => {
         const r = await updateKubeconfig({ ...opts, env: process.env });
         process.stdout.write(r.written ? `${r.message}\n` : r.yaml);
+      },
+    );
+
+  access
+    .command('grant')
+    .description(
+      'Role + RoleBinding and the access-entry or aws-auth change giving an IAM principal view/edit/admin in a namespace, with a proof',
+    )
+    .requiredOption('--iam-arn <arn>', 'IAM role or user ARN (SSO role ARNs with their path are fine)')
+    .requiredOption('-n, --namespace <ns>', 'namespace to grant in')
+    .addOption(new Option('--role <level>', 'what to grant').choices(['view', 'edit', 'admin']).makeOptionMandatory())
+    .addOption(
+      new Option('--via <mapping>', 'how IAM maps to Kubernetes')
+        .choices(['access-entry', 'aws-auth'])
+        .default('access-entry'),
+    )
+    .option('--cluster-name <name>', 'cluster name for the create-access-entry command')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart access grant --iam-arn arn:aws:iam::111122223333:role/payments-team -n payments --role edit --via aws-auth',
+    )
+    .action(
+      (opts: {
+        iamArn: string;
+        namespace: string;
+        role: 'view' | 'edit' | 'admin';
+        via: 'access-entry' | 'aws-auth';
+        clusterName?: string;
+      }) => {
+        const plan = planGrant(opts);
+        writeText(formatGrant(plan));
+        process.exitCode = plan.proof.ok ? 0 : 1;
       },
     );
 }
