@@ -143,7 +143,6 @@ export class ConnSet {
   /** `TCP, UDP:[1-52,54-65535], SCTP` (netpol-analyzer's explain text): protocols with every port print bare. */
   toExplainString(): string {
     if (this.isEmpty()) return 'No Connections';
-    if (this.isAll()) return 'All Connections';
     return (['TCP', 'UDP', 'SCTP'] as const)
       .filter((p) => this.byProto[p].length > 0)
       .map((p) => (this.isAllOf(p) ? p : `${p}:[${formatRanges(this.byProto[p])}]`))

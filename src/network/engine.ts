@@ -244,6 +244,33 @@ export class NetworkModel {
     return out;
   }
 
+  /**
+   * Everything about a peer that can change the verdict of one direction at `subject`, as predicates: whether each
+   * peer of every rule that applies to `subject` matches it. Two peers with equal answers (and, when rules use named
+   * ports, equal container ports) get the same verdict, so verdicts can be cached per answer vector.
+   */
+  relevantPeers(subject: NetPod, dir: Direction): { tests: Array<(ep: Endpoint) => boolean>; namedPorts: boolean } {
+    const tests: Array<(ep: Endpoint) => boolean> = [];
+    let namedPorts = false;
+    if (this.isNode(subject)) return { tests, namedPorts };
+    const noteNamed = (ports: NpRule['ports']) => {
+      if (ports !== 'any' && ports.some((p) => p.name !== undefined)) namedPorts = true;
+    };
+    for (const p of [...this.admin, ...this.baseline]) {
+      if (!this.adminSelects(p, subject)) continue;
+      for (const rule of p.rules[dir]) {
+        noteNamed(rule.ports);
+        for (const peer of rule.peers) tests.push((ep) => this.adminPeerMatches(peer, ep));
+      }
+    }
+    for (const np of this.selectingPolicies(subject, dir))
+      for (const rule of np.rules[dir]) {
+        noteNamed(rule.ports);
+        if (rule.peers !== 'any') for (const peer of rule.peers) tests.push((ep) => this.npPeerMatches(np, peer, ep));
+      }
+    return { tests, namedPorts };
+  }
+
   /** Both directions for src → dst. External endpoints impose no policy of their own. */
   evaluatePair(src: Endpoint, dst: Endpoint): PairVerdict {
     if (src.type === 'pod' && dst.type === 'pod' && src.pod === dst.pod) {

@@ -3,6 +3,7 @@ import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
 import { diffMatrices, renderDiff } from './diff.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
+import { renderExplainCompat } from './explain-compat.js';
 import { renderConnlist } from './format.js';
 import { lintNetwork } from './lint.js';
 import { computeMatrix, type FocusOptions, parseFocusConn } from './matrix.js';
@@ -35,6 +36,9 @@ export interface MatrixRequest extends FocusOptions {
   compat?: 'netpol-analyzer';
   ipblockMatchesPods?: boolean;
   focusConnText?: string;
+  /** netpol-analyzer's `--explain` text (txt only) instead of the connection list. */
+  explain?: boolean;
+  explainOnly?: 'allow' | 'deny';
 }
 
 export interface MatrixReport {
@@ -65,6 +69,15 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
     families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
     mergeEgressRanges: true,
   });
+  if (req.explain) {
+    const pairs = computeMatrix(net.model, {
+      ...req,
+      focusConn,
+      families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
+      includeDenied: true,
+    });
+    return { text: renderExplainCompat(net.model, pairs, req.explainOnly), problems, fatal };
+  }
   const text = renderConnlist(conns, req.format, {
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
   });

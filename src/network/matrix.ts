@@ -1,6 +1,6 @@
 import { UsageError } from '../core/index.js';
 import { type ConnSet, PROTOCOLS, type Protocol } from './conn.js';
-import type { Endpoint, NetworkModel, PairVerdict } from './engine.js';
+import { allowedOf as allowedOfSegments, type Endpoint, type NetworkModel, type PairVerdict } from './engine.js';
 import { formatRange, type IpFamily, partition } from './ip.js';
 import type { Direction, NetPod } from './model.js';
 
@@ -178,21 +178,50 @@ export interface MatrixSummary {
   fullyOpenPodPairs: number;
 }
 
-/** The full pod × pod matrix, evaluated per equivalence class; returns counts (the benchmark's workload). */
+/**
+ * The full pod × pod matrix, by equivalence class, with verdicts cached per (subject class, answer vector of the
+ * peer) in each direction: the peer's class only matters through which rule peers it matches (and its ports when
+ * rules use named ports). Returns counts (the benchmark's workload).
+ */
 export function summarizeMatrix(model: NetworkModel): MatrixSummary {
   const classes = podClasses(model);
+  const reps = classes.map((c) => c[0] as NetPod);
+  const eps: Endpoint[] = reps.map((pod) => ({ type: 'pod', pod }));
+  const portKey = new Map<string, number>();
+  const portIds = reps.map((p) => {
+    const k = p.ports.map((c) => `${c.name ?? ''}:${c.port}/${c.protocol}`).join(',');
+    let id = portKey.get(k);
+    if (id === undefined) portKey.set(k, (id = portKey.size));
+    return id;
+  });
+  type Side = { tests: Array<(ep: Endpoint) => boolean>; namedPorts: boolean; cache: Map<string, ConnSet> };
+  const side = (dir: Direction): Side[] =>
+    reps.map((pod) => ({ ...model.relevantPeers(pod, dir), cache: new Map<string, ConnSet>() }));
+  const egress = side('egress');
+  const ingress = side('ingress');
+  const verdict = (s: Side, subject: number, peer: number, dir: Direction): ConnSet => {
+    let key = s.namedPorts ? `${portIds[peer]}|` : '|';
+    for (const t of s.tests) key += t(eps[peer] as Endpoint) ? '1' : '0';
+    let c = s.cache.get(key);
+    if (!c) {
+      c = allowedOfSegments(model.evaluateDirection(reps[subject] as NetPod, eps[peer] as Endpoint, dir));
+      s.cache.set(key, c);
+    }
+    return c;
+  };
   let allowed = 0;
   let open = 0;
-  for (const a of classes) {
-    const src = a[0] as NetPod;
-    for (const b of classes) {
-      const dst = b[0] as NetPod;
-      const pairs = a === b ? a.length * (a.length - 1) : a.length * b.length;
+  for (let a = 0; a < classes.length; a++) {
+    const na = (classes[a] as NetPod[]).length;
+    for (let b = 0; b < classes.length; b++) {
+      const nb = (classes[b] as NetPod[]).length;
+      const pairs = a === b ? na * (na - 1) : na * nb;
       if (pairs === 0) continue;
-      const c =
-        a === b && a.length > 1
-          ? model.evaluatePair({ type: 'pod', pod: src }, { type: 'pod', pod: a[1] as NetPod }).allowed
-          : model.evaluatePair({ type: 'pod', pod: src }, { type: 'pod', pod: dst }).allowed;
+      // two pods of one class are distinct pods with identical attributes: same verdicts as any other pair
+      const e = verdict(egress[a] as Side, a, b, 'egress');
+      if (e.isEmpty()) continue;
+      const i = verdict(ingress[b] as Side, b, a, 'ingress');
+      const c = e.intersect(i);
       if (!c.isEmpty()) allowed += pairs;
       if (c.isAll()) open += pairs;
     }

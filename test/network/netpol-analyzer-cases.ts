@@ -78,5 +78,7 @@ export function requestFromFlags(flags: string[], format: string, paths: string[
     focusWorkloadPeers: get('--focusworkload-peer')?.split(','),
     focusDirection: get('--focus-direction') as 'ingress' | 'egress' | undefined,
     focusConnText: get('--focus-conn'),
+    explain: flags.includes('--explain'),
+    explainOnly: get('--explain-only') as 'allow' | 'deny' | undefined,
   };
 }

@@ -26,7 +26,6 @@ function unsupported(run: RecordedRun): string | undefined {
   if (run.category.startsWith('multi-network')) return 'UDN/CUDN/NAD/VM multi-network analysis is not implemented';
   if (run.category === 'Ingress/Route') return 'Ingress/Route ({ingress-controller}) analysis is not implemented';
   if (run.flags.includes('--exposure')) return 'exposure analysis (--exposure) is not implemented';
-  if (run.kind === 'explain') return 'explain text in netpol-analyzer grammar is not implemented';
   return undefined;
 }
 
