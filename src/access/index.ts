@@ -1,6 +1,7 @@
 export * from './access-policies.js';
 export * from './aws-config.js';
 export * from './aws-snapshot.js';
+export * from './doctor.js';
 export * from './grant.js';
 export * from './identity.js';
 export * from './kubeconfig.js';

@@ -6,6 +6,7 @@ import {
   formatWhoCan,
   planGrant,
   risksFromFiles,
+  runDoctor,
   tokenCommand,
   updateKubeconfig,
   whoCanFromFiles,
@@ -162,4 +163,31 @@ export function register(program: Command): void {
         process.exitCode = plan.proof.ok ? 0 : 1;
       },
     );
+
+  addFindingOptions(
+    access
+      .command('doctor')
+      .description('check every step from SSO login to a working kubectl context; each failure names its fix')
+      .requiredOption('--profile <profile>', 'AWS profile (SSO)')
+      .requiredOption('--region <region>', "the cluster's Region")
+      .requiredOption('--name <cluster>', 'cluster name')
+      .option('--kubeconfig <file>', 'kubeconfig to check (default: first of $KUBECONFIG, else ~/.kube/config)')
+      .option('--endpoint-url <url>', 'EKS/STS endpoint override (testing, VPC endpoints)')
+      .addHelpText(
+        'after',
+        '\nExample:\n  rampart access doctor --profile dev-admin --region eu-west-1 --name acme-prod --show-passed',
+      ),
+  ).action(
+    async (
+      opts: FindingOptions & {
+        profile: string;
+        region: string;
+        name: string;
+        kubeconfig?: string;
+        endpointUrl?: string;
+      },
+    ) => {
+      process.exitCode = emitResult(await runDoctor({ ...opts, env: process.env }), opts);
+    },
+  );
 }

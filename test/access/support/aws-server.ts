@@ -29,7 +29,22 @@ export async function startFakeAws(
     const body = await readBody(req);
     const path = req.url ?? '/';
     requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
-    const m = /^\/clusters\/([^/?]+)$/.exec(path.split('?')[0] ?? '');
+    const bare = path.split('?')[0] ?? '';
+    const entries = /^\/clusters\/([^/]+)\/access-entries(?:\/(.+))?$/.exec(bare);
+    if (req.method === 'GET' && entries) {
+      const list = (clusters[decodeURIComponent(entries[1] as string)]?._accessEntries as string[] | undefined) ?? [];
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (entries[2]) {
+        const arn = decodeURIComponent(entries[2]);
+        res.end(
+          JSON.stringify({
+            accessEntry: { principalArn: arn, username: 'from-entry:{{SessionName}}', type: 'STANDARD' },
+          }),
+        );
+      } else res.end(JSON.stringify({ accessEntries: list }));
+      return;
+    }
+    const m = /^\/clusters\/([^/?]+)$/.exec(bare);
     if (req.method === 'GET' && m) {
       const name = decodeURIComponent(m[1] as string);
       const cluster = clusters[name];
