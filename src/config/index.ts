@@ -1,3 +1,4 @@
+export * from './catalog.js';
 export * from './discover.js';
 export * from './dockerfile/model.js';
 export * from './dockerfile/rules.js';

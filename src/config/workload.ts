@@ -45,14 +45,21 @@ interface ContainerCtx {
   list: 'containers' | 'initContainers' | 'ephemeralContainers';
 }
 
+const containerCache = new WeakMap<WorkloadPod, ContainerCtx[]>();
+
+/** Every container of the pod with its securityContext and field path (computed once per workload). */
 function containers(w: WorkloadPod): ContainerCtx[] {
-  return allContainers(w.spec).map(({ container, list, index }) => ({
+  const cached = containerCache.get(w);
+  if (cached) return cached;
+  const out = allContainers(w.spec).map(({ container, list, index }) => ({
     c: container,
     sc: rec(container.securityContext),
     name: container.name ?? `#${index}`,
     path: `${w.specPath}.${list}[${index}]`,
     list,
   }));
+  containerCache.set(w, out);
+  return out;
 }
 
 function podSc(w: WorkloadPod): Json | undefined {
@@ -220,16 +227,13 @@ export function effectiveUser(
   sc: Json | undefined,
 ): { runAsUser?: number; runAsNonRoot?: boolean; runAsGroup?: number } {
   const pod = podSc(w);
-  const pick = <T>(k: string, t: 'number' | 'boolean'): T | undefined => {
-    const own = sc?.[k];
-    if (typeof own === t) return own as T;
-    const p = pod?.[k];
-    return typeof p === t ? (p as T) : undefined;
-  };
+  const uid = sc?.runAsUser ?? pod?.runAsUser;
+  const gid = sc?.runAsGroup ?? pod?.runAsGroup;
+  const nonRoot = typeof sc?.runAsNonRoot === 'boolean' ? sc.runAsNonRoot : pod?.runAsNonRoot;
   return {
-    runAsUser: pick<number>('runAsUser', 'number'),
-    runAsNonRoot: pick<boolean>('runAsNonRoot', 'boolean'),
-    runAsGroup: pick<number>('runAsGroup', 'number'),
+    runAsUser: typeof uid === 'number' ? uid : undefined,
+    runAsNonRoot: typeof nonRoot === 'boolean' ? nonRoot : undefined,
+    runAsGroup: typeof gid === 'number' ? gid : undefined,
   };
 }
 

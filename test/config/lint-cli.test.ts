@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-lint-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -136,4 +136,19 @@ test('.rampart.yaml: disable rules, change severities; a bad setting names file 
   const bad = runCli(['lint', dir, '--config', join(dir, '.rampart.yaml')]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /\.rampart\.yaml.*lint\.severity\.dockerfile\/user-root/);
+});
+
+test('rampart rules list: table, json, and docs/rules.md is exactly the generated markdown', () => {
+  const table = runCli(['rules', 'list']);
+  assert.equal(table.status, 0);
+  assert.match(table.stdout, /dockerfile\/user-root\s+HIGH/);
+  const rules = JSON.parse(runCli(['rules', 'list', '-o', 'json']).stdout) as Array<{ id: string }>;
+  assert.ok(rules.some((r) => r.id === 'pss/runAsNonRoot'));
+  assert.equal(new Set(rules.map((r) => r.id)).size, rules.length, 'rule ids are unique');
+  const md = runCli(['rules', 'list', '-o', 'markdown']).stdout;
+  assert.equal(
+    readFileSync(join(REPO_ROOT, 'docs', 'rules.md'), 'utf8'),
+    md,
+    'regenerate: rampart rules list -o markdown > docs/rules.md',
+  );
 });

@@ -29,9 +29,13 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     load: () => import('./netpol.js'),
   },
   {
-    names: ['lint', 'pss'],
+    names: ['lint', 'pss', 'rules'],
     summary: 'lint: Dockerfiles, scripts, CI, compose, manifests · pss: Pod Security Standards',
-    examples: ['rampart lint examples/acme', 'rampart pss check examples/acme --level restricted'],
+    examples: [
+      'rampart lint examples/acme',
+      'rampart pss check examples/acme --level restricted',
+      'rampart rules list',
+    ],
     load: () => import('./lint.js'),
   },
   {

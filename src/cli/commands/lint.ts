@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkPodSecurity,
+  configRules,
   lint,
   loadSettings,
   PSS_LEVELS,
   type PssLevel,
   parsePssLevel,
   parsePssVersion,
+  rulesMarkdown,
+  rulesTable,
 } from '../../config/index.js';
 import { type ImageInventory, InputError } from '../../core/index.js';
-import { addFindingOptions, emitResult, type FindingOptions } from '../output.js';
+import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
 
 interface PssOptions {
   pssLevel?: string;
@@ -112,5 +115,21 @@ export function register(program: Command): void {
         }),
       );
       process.exitCode = emitResult(result, opts);
+    });
+
+  program
+    .command('rules')
+    .description('the rules `rampart lint` and `rampart pss` report')
+    .command('list')
+    .description('list every config rule with severity, area and title')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'),
+    )
+    .addHelpText('after', '\nExamples:\n  rampart rules list\n  rampart rules list -o markdown > docs/rules.md')
+    .action((opts: { output: string }) => {
+      const rules = configRules();
+      if (opts.output === 'json') writeText(`${JSON.stringify(rules, null, 2)}\n`);
+      else if (opts.output === 'markdown') writeText(rulesMarkdown(rules));
+      else writeText(`${rulesTable(rules)}\n`);
     });
 }

@@ -52,8 +52,12 @@ interface ContainerView {
   sc: Json | undefined;
 }
 
-/** init, regular and ephemeral containers, as upstream's visitContainers. */
+const containerCache = new WeakMap<Json, ContainerView[]>();
+
+/** init, regular and ephemeral containers, as upstream's visitContainers (computed once per pod spec). */
 function containersOf(spec: Json): ContainerView[] {
+  const cached = containerCache.get(spec);
+  if (cached) return cached;
   const out: ContainerView[] = [];
   for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
     for (const item of list(spec[key])) {
@@ -62,6 +66,7 @@ function containersOf(spec: Json): ContainerView[] {
       out.push({ name: str(c.name) ?? '', c, sc: rec(c.securityContext) });
     }
   }
+  containerCache.set(spec, out);
   return out;
 }
 
