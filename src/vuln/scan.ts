@@ -71,6 +71,7 @@ export function findingsFromMatches(
   }
   const findings: Finding[] = [];
   const images = imagePurls(inv);
+  const inventoryPurls = inv.packages.flatMap((p) => (p.purl ? [p.purl] : [`pkg:${p.type}/${p.name}@${p.version}`]));
   for (const group of grouped.values()) {
     const m = group[0] as VulnMatch;
     const fixedIn = [...new Set(group.flatMap((g) => g.fixedIn))];
@@ -125,7 +126,7 @@ export function findingsFromMatches(
       },
     };
     const vex = options.vex
-      ? vexDecision(options.vex, [m.vulnerabilityId, ...aliases], packagePurl(m), images)
+      ? vexDecision(options.vex, [m.vulnerabilityId, ...aliases], packagePurl(m), images, inventoryPurls)
       : undefined;
     const suppressed = vex && (vex.status === 'not_affected' || vex.status === 'fixed');
     const vexReason = vex

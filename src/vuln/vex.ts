@@ -144,13 +144,15 @@ export function purlMatches(pattern: string, target: string): boolean {
 
 /**
  * The statement that decides a (vulnerability, package) pair in an image, the latest by timestamp winning.
- * Image products (`pkg:oci/…`) apply to the whole image unless sub-components narrow them.
+ * Image products (`pkg:oci/…`) apply to the whole image unless sub-components narrow them; a product that is a
+ * component of the image (e.g. a Go binary's main module) applies to its listed sub-components.
  */
 export function vexDecision(
   statements: VexStatement[],
   vulnIds: string[],
   packagePurl: string | undefined,
   imagePurls: string[],
+  inventoryPurls: string[] = [],
 ): VexStatement | undefined {
   const ids = new Set(vulnIds);
   let best: VexStatement | undefined;
@@ -159,9 +161,11 @@ export function vexDecision(
     const packageHit = packagePurl !== undefined && s.subcomponents.some((sc) => purlMatches(sc, packagePurl));
     const productIsPackage = packagePurl !== undefined && s.products.some((p) => purlMatches(p, packagePurl));
     const productIsImage = s.products.some((p) => imagePurls.some((img) => purlMatches(p, img)));
+    const productInImage = s.products.some((p) => inventoryPurls.some((inv) => purlMatches(p, inv)));
     const applies =
       productIsPackage ||
       (productIsImage && (s.subcomponents.length === 0 || packageHit)) ||
+      (productInImage && packageHit) ||
       (s.products.length === 0 && packageHit);
     if (!applies) continue;
     if (!best || (s.timestamp ?? '') >= (best.timestamp ?? '')) best = s;
