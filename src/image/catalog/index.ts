@@ -18,7 +18,7 @@ import type { Cataloger } from './types.js';
  * Bumped whenever any cataloger's output changes: part of the layer cache key, so old cached analyses are not
  * reused after an upgrade.
  */
-export const CATALOG_VERSION = 'c2';
+export const CATALOG_VERSION = 'c3';
 
 export const OS_CATALOGERS: Cataloger[] = [osReleaseCataloger, dpkgCataloger, apkCataloger, rpmCataloger];
 

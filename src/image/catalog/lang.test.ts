@@ -45,7 +45,7 @@ test('Spring-Boot style fat jar: own pom.properties plus nested BOOT-INF/lib jar
 
 test('node_modules package.json, Python METADATA, gemspec', async () => {
   assert.ok(npmPackageJsonCataloger.wants('usr/lib/node_modules/@babel/core/package.json', 0o644, 10));
-  assert.ok(!npmPackageJsonCataloger.wants('app/package.json', 0o644, 10));
+  assert.ok(!npmPackageJsonCataloger.wants('app/package.json.bak', 0o644, 10));
   const npm = await npmPackageJsonCataloger.catalog(
     {
       path: 'app/node_modules/left-pad/package.json',

@@ -20,10 +20,11 @@ function licenseList(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** node_modules/<name>/package.json: installed npm packages (what is in the image, not what a lockfile wishes). */
+/** package.json files: installed npm packages (what is in the image, not what a lockfile wishes). */
 export const npmPackageJsonCataloger: Cataloger = {
   name: 'npm',
-  wants: (path) => /(^|\/)node_modules\/(@[^/]+\/)?[^/@][^/]*\/package\.json$/.test(path),
+  // Like Trivy's image analyzer: every package.json with a name and a version, not only under node_modules.
+  wants: (path) => /(^|\/)package\.json$/.test(path),
   catalog(file) {
     const pkg = json<{ name?: unknown; version?: unknown; license?: unknown; licenses?: unknown }>(
       file.data,

