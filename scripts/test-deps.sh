@@ -9,6 +9,7 @@ PACKAGES=(
   skopeo            # copies images between docker-archive / oci / registry (image tests)
   umoci             # builds OCI layouts from rootfs tarballs (image tests)
   debootstrap       # real Debian rootfs for dpkg inventories (image tests)
+  zstd              # writes zstd-compressed layers for the image reader tests
   postgresql        # hub store on PostgreSQL
   chromium          # dashboard browser tests, HTML report screenshots
 )
