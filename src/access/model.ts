@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { InputProblem } from '../core/index.js';
 import type { LoadedObject, Snapshot } from '../inputs/index.js';
+import { accessPolicyRules } from './access-policies.js';
 import type { AwsSnapshot } from './aws-snapshot.js';
 import {
   type AccessEntry,
@@ -34,6 +35,7 @@ import {
   SYSTEM_MASTERS,
   SYSTEM_UNAUTHENTICATED,
   serviceAccountGroups,
+  subjectAppliesTo,
   type UserInfo,
 } from './rbac.js';
 
@@ -471,6 +473,81 @@ export function whoCan(model: AccessModel, request: RequestAttributes): WhoCanRe
     result.unknowns.push(...p.unknowns);
     const first = p.reasons[0];
     if (first) result.accessPolicies.push({ principalArn: e.principalArn, reason: first });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// permissions: everything one identity holds
+
+export interface PermissionRow {
+  /** `*` = cluster-wide (all namespaces, cluster-scoped resources and URLs); else one namespace. */
+  scope: string;
+  rule: PolicyRule;
+  via: AccessReason;
+}
+
+export interface PermissionsResult {
+  identity: ResolvedIdentity;
+  rows: PermissionRow[];
+  unknowns: string[];
+}
+
+/** Verbs × resources × namespaces an identity holds, each with the binding or access policy that grants it. */
+export function permissionsOf(model: AccessModel, as: string, asGroups?: string[]): PermissionsResult {
+  const identity = resolveIdentity(model, as, asGroups);
+  const result: PermissionsResult = { identity, rows: [], unknowns: [] };
+  if (identity.source === 'none') return result;
+  if (identity.user.groups.includes(SYSTEM_MASTERS)) {
+    result.rows.push({
+      scope: '*',
+      rule: { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      via: rbacReasonText({ via: 'system:masters' }),
+    });
+    result.rows.push({
+      scope: '*',
+      rule: { verbs: ['*'], nonResourceURLs: ['*'] },
+      via: rbacReasonText({ via: 'system:masters' }),
+    });
+  }
+  model.rbac.visitRules(identity.user, '', (r) => {
+    if (r.rule) result.rows.push({ scope: '*', rule: r.rule, via: rbacReasonText(r) });
+    return false;
+  });
+  const namespaces = [...new Set(model.rbac.policy.roleBindings.map((b) => b.namespace ?? ''))].filter(Boolean).sort();
+  for (const ns of namespaces) {
+    for (const b of model.rbac.roleBindingsIn(ns)) {
+      const subject = b.subjects.find((s) => subjectAppliesTo(identity.user, s, ns));
+      const role = subject ? model.rbac.resolveRoleRef(b.roleRef, ns) : undefined;
+      if (!subject || !role) continue;
+      for (const rule of role.rules)
+        result.rows.push({ scope: ns, rule, via: rbacReasonText({ via: 'binding', binding: b, role, rule, subject }) });
+    }
+  }
+  const entry = identity.accessEntry;
+  if (entry && asGroups === undefined && entry.type === 'STANDARD') {
+    for (const p of entry.policies) {
+      const rules = accessPolicyRules(p.policyArn);
+      const name = p.policyArn.split('/').at(-1) ?? p.policyArn;
+      if (!rules) {
+        result.unknowns.push(`access policy ${name} has no documented rule table`);
+        continue;
+      }
+      const scopes = p.accessScope.type === 'cluster' ? ['*'] : (p.accessScope.namespaces ?? []);
+      for (const scope of scopes)
+        for (const rule of rules) {
+          if (scope !== '*' && rule.nonResourceURLs?.length) continue;
+          result.rows.push({
+            scope,
+            rule,
+            via: {
+              via: 'access-policy',
+              text: `access entry ${entry.principalArn} → ${name}`,
+              file: entry.origin?.file,
+            },
+          });
+        }
+    }
   }
   return result;
 }

@@ -1,8 +1,18 @@
 import { existsSync } from 'node:fs';
 import { InputError, type ScanResult, UsageError } from '../core/index.js';
 import { loadSnapshot } from '../inputs/index.js';
+import { renderColumns } from '../report/index.js';
 import { loadAwsSnapshot } from './aws-snapshot.js';
-import { type AccessModel, buildAccessModel, type CanIResult, canI, type WhoCanResult, whoCan } from './model.js';
+import {
+  type AccessModel,
+  buildAccessModel,
+  type CanIResult,
+  canI,
+  type PermissionsResult,
+  permissionsOf,
+  type WhoCanResult,
+  whoCan,
+} from './model.js';
 import { describeRequest, parseRequestWords } from './request.js';
 import { accessRisks } from './risks.js';
 
@@ -124,5 +134,48 @@ export function formatWhoCan(r: WhoCanResult, format: 'text' | 'json'): string {
   for (const p of r.accessPolicies) lines.push(`  IAM ${p.principalArn}  via ${p.reason.text}`);
   for (const u of [...new Set(r.unknowns)]) lines.push(`  unknown: ${u}`);
   for (const e of r.errors) lines.push(`  warning: ${e}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `<snapshot…> SUBJECT`: everything the subject (Kubernetes user or IAM ARN) holds. */
+export function permissionsFromFiles(
+  args: string[],
+  opts: { awsSnapshot?: string; asGroups?: string[] },
+): PermissionsResult {
+  const { paths, words } = splitSnapshotArgs(args);
+  if (words.length !== 1)
+    throw new UsageError('expected one subject (Kubernetes user or IAM ARN) after the snapshot paths');
+  const model = loadAccessModel({ paths, awsSnapshot: opts.awsSnapshot });
+  const groups = opts.asGroups && opts.asGroups.length > 0 ? opts.asGroups : undefined;
+  try {
+    return permissionsOf(model, words[0] as string, groups);
+  } catch (err) {
+    throw new UsageError(`${words[0]}: ${(err as Error).message}`);
+  }
+}
+
+export function formatPermissions(r: PermissionsResult, format: 'text' | 'json'): string {
+  if (format === 'json') {
+    const { namePattern: _pattern, ...user } = r.identity.user;
+    return `${JSON.stringify({ ...r, identity: { ...r.identity, user } }, null, 2)}\n`;
+  }
+  const id = r.identity;
+  const lines = [
+    id.authenticated || id.source === 'kubernetes'
+      ? `${id.principalArn ? `${id.principalArn} → ` : ''}user ${id.user.name}, groups ${id.user.groups.join(', ') || '-'}`
+      : `${id.principalArn ?? id.user.name}: Unauthorized`,
+    ...id.notes.map((n) => `note: ${n}`),
+  ];
+  const rows = r.rows.map((row) => {
+    const rule = row.rule;
+    const what = rule.nonResourceURLs?.length
+      ? rule.nonResourceURLs.join(',')
+      : `${(rule.resources ?? []).join(',')}${rule.resourceNames?.length ? ` [${rule.resourceNames.join(',')}]` : ''}`;
+    const groups = rule.nonResourceURLs?.length ? '-' : (rule.apiGroups ?? []).map((g) => g || 'core').join(',');
+    return [row.scope, rule.verbs.join(','), groups, what, `${row.via.text.replace(/: [^→]*$/, '')}${where(row.via)}`];
+  });
+  if (rows.length) lines.push('', renderColumns(rows, ['NAMESPACE', 'VERBS', 'GROUPS', 'RESOURCES/URLS', 'VIA']));
+  else lines.push('no permissions');
+  for (const u of r.unknowns) lines.push(`unknown: ${u}`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { canIFromFiles, loadAwsSnapshot, risksFromFiles, whoCanFromFiles } from '../../src/access/index.js';
+import {
+  canIFromFiles,
+  formatPermissions,
+  loadAwsSnapshot,
+  permissionsFromFiles,
+  risksFromFiles,
+  whoCanFromFiles,
+} from '../../src/access/index.js';
 import { runCli } from '../support/cli.js';
 
 // Our own example cluster (examples/acme + the EKS API responses in examples/acme-aws).
@@ -172,5 +179,28 @@ describe('rampart access CLI', () => {
     const r = runCli(['access', 'risks', ACME, '--aws-snapshot', AWS, '-o', 'json']);
     assert.equal(r.status, 1, r.stderr);
     assert.ok(JSON.parse(r.stdout).findings.length >= 10);
+  });
+});
+
+describe('access permissions', () => {
+  test('an IAM role through aws-auth: cluster-wide and per-namespace rules with their bindings', () => {
+    const r = permissionsFromFiles(
+      [ACME, 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Developer_0a1b2c3d4e5f6071/dana'],
+      {},
+    );
+    assert.equal(r.identity.user.name, 'developer:dana');
+    assert.deepEqual([...new Set(r.rows.map((row) => row.scope))], ['*', 'storefront']);
+    assert.ok(r.rows.some((row) => row.scope === 'storefront' && row.rule.resources?.includes('pods/exec')));
+    assert.match(
+      formatPermissions(r, 'text'),
+      /RoleBinding storefront\/developers for Group acme:developers → Role developer/,
+    );
+  });
+
+  test('an access entry: its policies per scope', () => {
+    const r = permissionsFromFiles([ACME, 'arn:aws:iam::111122223333:role/payments-team'], { awsSnapshot: AWS });
+    assert.ok(r.rows.length > 0);
+    assert.ok(r.rows.every((row) => row.scope === 'payments'));
+    assert.ok(r.rows.every((row) => row.via.via === 'access-policy'));
   });
 });

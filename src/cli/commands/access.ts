@@ -3,7 +3,9 @@ import {
   canIFromFiles,
   formatCanI,
   formatGrant,
+  formatPermissions,
   formatWhoCan,
+  permissionsFromFiles,
   planGrant,
   risksFromFiles,
   runDoctor,
@@ -190,4 +192,19 @@ export function register(program: Command): void {
       process.exitCode = emitResult(await runDoctor({ ...opts, env: process.env }), opts);
     },
   );
+
+  access
+    .command('permissions')
+    .description('verbs × resources × namespaces a Kubernetes user or IAM principal holds, each with its grant')
+    .argument('<args...>', 'snapshot paths, then a Kubernetes username or an IAM ARN')
+    .option('--aws-snapshot <dir>', 'EKS/IAM API responses as JSON files (access entries and policies)')
+    .option('--as-group <group>', 'exact groups of the user (repeatable); drops access policies', collect)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart access permissions examples/acme --aws-snapshot examples/acme-aws arn:aws:iam::111122223333:role/payments-team',
+    )
+    .action((args: string[], opts: { awsSnapshot?: string; asGroup?: string[]; output: 'text' | 'json' }) => {
+      writeText(formatPermissions(permissionsFromFiles(args, { ...opts, asGroups: opts.asGroup }), opts.output));
+    });
 }
