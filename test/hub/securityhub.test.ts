@@ -142,8 +142,9 @@ test('Security Hub sync against a local server speaking the BatchImportFindings 
     const all = sh.calls.flatMap((c) => c.findings);
     assert.equal(new Set(all.map((f) => f.Id)).size, 231, 'ids unique per cluster and finding');
     const vuln = all.find((f) => String(f.Id).endsWith(findings[230]?.id ?? '?'));
-    assert.equal((vuln?.Resources as Array<{ Type: string }>)[0]?.Type, 'AwsEcrContainerImage');
-    assert.equal((vuln?.Vulnerabilities as Array<{ FixAvailable: string }>)[0]?.FixAvailable, 'YES');
+    assert.ok(vuln, 'the vulnerability finding was exported');
+    assert.equal((vuln.Resources as Array<{ Type: string }>)[0]?.Type, 'AwsEcrContainerImage');
+    assert.equal((vuln.Vulnerabilities as Array<{ FixAvailable: string }>)[0]?.FixAvailable, 'YES');
     assert.equal(vuln?.CreatedAt, '2026-03-01T10:00:00.000Z', 'CreatedAt is when the hub first saw it');
     assert.equal(vuln?.UpdatedAt, '2026-03-01T10:01:00.000Z');
 
