@@ -31,17 +31,32 @@ function reasonText(
         (rule) => rule.peers === 'any' || rule.peers.some((x) => model.npPeerMatches(r.policy, x, peer)),
       );
       if (matching.length === 0) return `${head}, but ${peerName} is not allowed by any ${CAP(dir)} rule`;
+      const dst = dir === 'ingress' ? subjectPod(model, subject) : peer.type === 'pod' ? peer.pod : undefined;
+      const unresolved = matching.some(
+        (rule) =>
+          rule.ports !== 'any' &&
+          rule.ports.some(
+            (p) => p.name !== undefined && !dst?.ports.some((c) => c.name === p.name && c.protocol === p.protocol),
+          ),
+      );
+      const why = unresolved
+        ? 'named ports of the rule have no match in the configuration of the destination peer'
+        : 'the protocols and ports do not match';
       const which =
         matching.length === 1
           ? `${CAP(dir)} rule #${(matching[0] as (typeof matching)[number]).index} selects`
           : `${CAP(dir)} rules ${matching.map((m) => `#${m.index}`).join(', ')} select`;
-      return `${head}, and ${which} ${peerName}, but the protocols and ports do not match`;
+      return `${head}, and ${which} ${peerName}, but ${why}`;
     }
     case 'admin': {
       const verb = r.rule.action === 'allow' ? 'allows' : r.rule.action === 'deny' ? 'denies' : 'passes';
       return `${r.policy.kind} '${r.policy.name}' ${verb} connections by ${CAP(dir)} rule ${r.rule.name}`;
     }
   }
+}
+
+function subjectPod(model: NetworkModel, display: string) {
+  return model.pods.find((p) => p.display === display);
 }
 
 function directionLines(
@@ -56,12 +71,16 @@ function directionLines(
   const texts = seg.reasons
     .map((r) => reasonText(model, r, dir, subject, peerName, peer))
     .filter((t): t is string => t !== undefined);
+  // a Pass that no NetworkPolicy or baseline rule picks up ends in the default
+  if (texts.length > 0 && seg.reasons.some((r) => r.kind === 'default')) texts.push('the system default (Allow all)');
   if (texts.length === 0) return [`\t\t${CAP(dir)} (${verdict}) due to the system default (Allow all)`];
   const nps = texts.filter((t) => t.startsWith('NetworkPolicy '));
-  const others = texts.filter((t) => !t.startsWith('NetworkPolicy '));
+  const others = texts.filter((t) => !t.startsWith('NetworkPolicy ') && !t.startsWith('the system default'));
+  const tail = texts.filter((t) => t.startsWith('the system default'));
   const lines = [`\t\t${CAP(dir)} (${verdict})`, ...others.map((t) => `\t\t\t${t}`)];
   if (nps.length > 1) lines.push('\t\t\tNetworkPolicy list:', ...nps.sort().map((t) => `\t\t\t\t- ${t}`));
   else lines.push(...nps.map((t) => `\t\t\t${t}`));
+  lines.push(...tail.map((t) => `\t\t\t${t}`));
   return lines;
 }
 
@@ -73,13 +92,13 @@ function onlyDefault(segs: Segment[]): boolean {
  * netpol-analyzer's `--explain` text: a block per pair with the allowed and denied connection groups and the policy
  * and rule behind each direction, then the pairs that only the system default allows.
  */
-export function renderExplainCompat(model: NetworkModel, pairs: Connection[], only?: 'allow' | 'deny'): string {
-  const out = [
-    '',
-    '##########################################',
-    '# Specific connections and their reasons #',
-    '##########################################',
-  ];
+export function renderExplainCompat(
+  model: NetworkModel,
+  pairs: Connection[],
+  only?: 'allow' | 'deny',
+  restrict?: ConnSet,
+): string {
+  const out: string[] = [];
   const defaults: string[] = [];
   for (const c of pairs) {
     const v = c.verdict;
@@ -87,23 +106,32 @@ export function renderExplainCompat(model: NetworkModel, pairs: Connection[], on
       if (only !== 'deny') defaults.push(`${c.src.name} => ${c.dst.name}`);
       continue;
     }
-    const groups = new Map<string, { allowed: boolean; conns: ConnSet; lines: string[] }>();
+    const groups = new Map<string, { allowed: boolean; conns: ConnSet; lines: string[]; bothDefault: boolean }>();
     for (const e of v.egress)
       for (const i of v.ingress) {
-        const conns = e.conns.intersect(i.conns);
+        const both = e.conns.intersect(i.conns);
+        const conns = restrict ? both.intersect(restrict) : both;
         if (conns.isEmpty()) continue;
         const lines = [
           ...directionLines(model, e, 'egress', c.src.name, c.dst.name, c.dst.endpoint),
           ...directionLines(model, i, 'ingress', c.dst.name, c.src.name, c.src.endpoint),
         ];
+        const bothDefault = onlyDefault([e]) && onlyDefault([i]);
         const allowed = e.allowed && i.allowed;
         const key = `${allowed}\u0000${lines.join('\n')}`;
         const g = groups.get(key);
         if (g) g.conns = g.conns.union(conns);
-        else groups.set(key, { allowed, conns, lines });
+        else groups.set(key, { allowed, conns, lines, bothDefault });
       }
-    const allowedGroups = [...groups.values()].filter((g) => g.allowed && only !== 'deny');
-    const deniedGroups = [...groups.values()].filter((g) => !g.allowed && only !== 'allow');
+    const sorted = [...groups.values()].sort((a, b) =>
+      a.conns.toExplainString() < b.conns.toExplainString()
+        ? -1
+        : a.conns.toExplainString() > b.conns.toExplainString()
+          ? 1
+          : 0,
+    );
+    const allowedGroups = sorted.filter((g) => g.allowed && only !== 'deny');
+    const deniedGroups = sorted.filter((g) => !g.allowed && only !== 'allow');
     if (allowedGroups.length === 0 && deniedGroups.length === 0) continue;
     out.push(DASHES, `Connections between ${c.src.name} => ${c.dst.name}:`, '');
     for (const [title, list, verb] of [
@@ -112,11 +140,20 @@ export function renderExplainCompat(model: NetworkModel, pairs: Connection[], on
     ] as const) {
       if (list.length === 0) continue;
       out.push(title);
-      for (const g of list)
-        out.push(`\t${verb} ${g.conns.toExplainString()} due to the following policies and rules:`, ...g.lines);
+      for (const g of list) {
+        if (g.bothDefault) out.push(`\t${verb} ${g.conns.toExplainString()} due to the system default (Allow all)`);
+        else out.push(`\t${verb} ${g.conns.toExplainString()} due to the following policies and rules:`, ...g.lines);
+      }
       out.push('');
     }
   }
+  if (out.length > 0)
+    out.unshift(
+      '',
+      '##########################################',
+      '# Specific connections and their reasons #',
+      '##########################################',
+    );
   if (defaults.length > 0)
     out.push(
       '#########################################################',

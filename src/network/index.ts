@@ -1,6 +1,7 @@
 import type { ScanResult } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
+import { ConnSet } from './conn.js';
 import { diffMatrices, renderDiff } from './diff.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
 import { renderExplainCompat } from './explain-compat.js';
@@ -75,8 +76,10 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
       focusConn,
       families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
       includeDenied: true,
+      mergeEgressRanges: true,
     });
-    return { text: renderExplainCompat(net.model, pairs, req.explainOnly), problems, fatal };
+    const restrict = focusConn ? ConnSet.of(focusConn.protocol, focusConn.port) : undefined;
+    return { text: renderExplainCompat(net.model, pairs, req.explainOnly, restrict), problems, fatal };
   }
   const text = renderConnlist(conns, req.format, {
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
