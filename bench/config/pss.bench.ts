@@ -1,7 +1,7 @@
 /**
  * PSS + workload controls throughput: pod specs per second through Rampart's evaluators, and Trivy's offline
  * Kubernetes checks (`trivy config`, the peer) on the same manifests in the same run.
- *   npx tsx bench/config/pss.bench.ts [pods=20000] [runs=5] [trivyPods=2000]
+ *   npx tsx bench/config/pss.bench.ts [pods=20000] [runs=5] [trivyPods=200]
  * Trivy comes from bench/config/fetch-trivy.mjs (installed on demand into the cache dir).
  */
 import { spawnSync } from 'node:child_process';
@@ -14,14 +14,15 @@ import { buildSnapshot, expandWorkloads } from '../../src/inputs/index.js';
 
 const pods = Number(process.argv[2] ?? 20000);
 const runs = Number(process.argv[3] ?? 5);
-const trivyPods = Number(process.argv[4] ?? 2000);
+const trivyPods = Number(process.argv[4] ?? 200);
 
 /** Deterministic variety: hardened, baseline-only, and privileged pods with 1–3 containers. */
 function deployment(i: number): Record<string, unknown> {
   const kind = i % 3;
   const containers = Array.from({ length: 1 + (i % 3) }, (_, c) => ({
     name: `c${c}`,
-    image: kind === 0 ? `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:${'a'.repeat(64)}` : `nginx:1.${i % 27}`,
+    image:
+      kind === 0 ? `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:${'a'.repeat(64)}` : `nginx:1.${i % 27}`,
     securityContext:
       kind === 0
         ? { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }
@@ -41,9 +42,11 @@ function deployment(i: number): Record<string, unknown> {
       template: {
         metadata: { labels: { app: `app-${i}` } },
         spec: {
-          securityContext: kind === 0 ? { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } } : {},
+          securityContext:
+            kind === 0 ? { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } } : {},
           hostNetwork: kind === 2,
-          volumes: kind === 2 ? [{ name: 'h', hostPath: { path: '/var/run/docker.sock' } }] : [{ name: 'e', emptyDir: {} }],
+          volumes:
+            kind === 2 ? [{ name: 'h', hostPath: { path: '/var/run/docker.sock' } }] : [{ name: 'e', emptyDir: {} }],
           containers,
         },
       },
@@ -52,7 +55,9 @@ function deployment(i: number): Record<string, unknown> {
 }
 
 const objects = Array.from({ length: pods }, (_, i) => deployment(i));
-const snapshot = buildSnapshot(objects.map((object, i) => ({ object, source: { file: 'bench.yaml', line: i + 1, documentIndex: i } })));
+const snapshot = buildSnapshot(
+  objects.map((object, i) => ({ object, source: { file: 'bench.yaml', line: i + 1, documentIndex: i } })),
+);
 const workloads = expandWorkloads(snapshot);
 
 function median(xs: number[]): number {
@@ -85,18 +90,39 @@ if (trivyPods > 0) {
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
     try {
-      writeFileSync(join(dir, 'pods.yaml'), objects.slice(0, trivyPods).map((o) => stringify(o)).join('---\n'));
+      writeFileSync(
+        join(dir, 'pods.yaml'),
+        objects
+          .slice(0, trivyPods)
+          .map((o) => stringify(o))
+          .join('---\n'),
+      );
       const times: number[] = [];
       for (let r = 0; r < Math.min(runs, 3); r++) {
         const start = process.hrtime.bigint();
-        const t = spawnSync(fetched.stdout.trim(), ['config', '--skip-policy-update', '--quiet', '--format', 'json', '--cache-dir', join(dir, 'cache'), join(dir, 'pods.yaml')], {
-          encoding: 'utf8',
-          maxBuffer: 512 * 1024 * 1024,
-        });
+        const t = spawnSync(
+          fetched.stdout.trim(),
+          [
+            'config',
+            '--skip-policy-update',
+            '--quiet',
+            '--format',
+            'json',
+            '--cache-dir',
+            join(dir, 'cache'),
+            join(dir, 'pods.yaml'),
+          ],
+          {
+            encoding: 'utf8',
+            maxBuffer: 512 * 1024 * 1024,
+          },
+        );
         if (t.status !== 0) throw new Error(`trivy exit ${t.status}: ${t.stderr.slice(0, 500)}`);
         times.push(Number(process.hrtime.bigint() - start) / 1e9);
       }
-      console.log(`trivy config (peer, whole process incl. start-up): ${trivyPods} pod specs: median ${Math.round(trivyPods / median(times))} pod specs/s over ${times.length} runs`);
+      console.log(
+        `trivy config (peer, whole process incl. start-up): ${trivyPods} pod specs: median ${Math.round(trivyPods / median(times))} pod specs/s over ${times.length} runs`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
