@@ -121,6 +121,9 @@ function cardsSection(result: AuditResult): string {
   return `<section id="namespaces"><h2>Namespaces</h2><div class="cards">${cards.join('\n')}</div></section>`;
 }
 
+/** Above this many nodes the circle picture is unreadable; the table alone is shown. */
+const MAX_PICTURE_NODES = 60;
+
 /** Namespace-to-namespace reachability as a circle of nodes with arrows; tenant-to-tenant arrows in red. */
 export function reachabilitySvg(result: AuditResult): string {
   const a = result.audit;
@@ -134,6 +137,16 @@ export function reachabilitySvg(result: AuditResult): string {
     .sort();
   const hasExternal = a.reachability.some((e) => e.from === EXTERNAL || e.to === EXTERNAL);
   const nodes = hasExternal ? [...names, EXTERNAL] : names;
+  const between = a.reachability.filter((e) => e.from !== e.to);
+  const rows = between
+    .map(
+      (e) => `<tr><td>${escapeHtml(e.from)}</td><td>${escapeHtml(e.to)}</td><td>${escapeHtml(e.connections)}</td></tr>`,
+    )
+    .join('');
+  const table = `<details><summary>Allowed connections between namespaces (${between.length})</summary><table id="reachability-table"><thead><tr><th>from</th><th>to</th><th>allowed</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+  if (nodes.length > MAX_PICTURE_NODES) {
+    return `<p class="banner warn" id="reachability-too-big">${nodes.length} namespaces are too many for a readable picture; the allowed connections are listed below.</p>${table}`;
+  }
   const size = Math.max(480, 160 + nodes.length * 50);
   const c = size / 2;
   const radius = c - 90;
@@ -177,12 +190,6 @@ export function reachabilitySvg(result: AuditResult): string {
     .join('');
   const marker = (id: string, color: string) =>
     `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`;
-  const list = a.reachability
-    .filter((e) => e.from !== e.to)
-    .map(
-      (e) => `<tr><td>${escapeHtml(e.from)}</td><td>${escapeHtml(e.to)}</td><td>${escapeHtml(e.connections)}</td></tr>`,
-    )
-    .join('');
   const note =
     a.enforcement.state === 'enforced'
       ? ''
@@ -190,7 +197,7 @@ export function reachabilitySvg(result: AuditResult): string {
   const legend =
     '<p class="legend"><svg width="30" height="10"><line x1="0" y1="5" x2="30" y2="5" stroke="#c62828" stroke-width="2"/></svg> tenant → tenant &nbsp; <svg width="30" height="10"><line x1="0" y1="5" x2="30" y2="5" stroke="#8a94a6" stroke-width="1.3"/></svg> other allowed traffic &nbsp; node colour = verdict (red open, amber partial, green isolated, grey not judged, dark external)</p>';
   return `${note}${legend}<svg id="reachability" role="img" aria-label="namespace reachability" xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><defs>${marker('arrow', '#8a94a6')}${marker('arrow-red', '#c62828')}</defs>${edges}${circles}</svg>
-<details><summary>Allowed connections between namespaces (${a.reachability.filter((e) => e.from !== e.to).length})</summary><table id="reachability-table"><thead><tr><th>from</th><th>to</th><th>allowed</th></tr></thead><tbody>${list}</tbody></table></details>`;
+${table}`;
 }
 
 function findingRow(f: Finding): string {

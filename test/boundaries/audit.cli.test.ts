@@ -40,28 +40,20 @@ test('rampart audit -o html --output-file writes one self-contained file and pri
   assert.match(html, /<svg id="reachability"/);
 });
 
-test('rampart audit: table shows summary then findings; --rules narrows; sarif is valid JSON', () => {
+test('rampart audit: table shows the summary then the findings; --rules narrows', () => {
   const t = runCli(['audit', 'examples/acme', '--rules', 'boundary/verdict', '--fail-on', 'HIGH']);
   assert.equal(t.status, 1, t.stderr);
   assert.match(t.stdout, /^Rampart audit of examples\/acme/);
   assert.match(t.stdout, /NAMESPACE\s+VERDICT/);
   assert.match(t.stdout, /boundary\/verdict\s+Namespace monitoring/);
   assert.doesNotMatch(t.stdout, /boundary\/privileged-pods/);
-  const s = runCli(['audit', 'examples/acme', '-o', 'sarif', '--fail-on', 'never']);
-  assert.equal(s.status, 0, s.stderr);
-  const sarif = JSON.parse(s.stdout) as { version: string; runs: unknown[] };
-  assert.equal(sarif.version, '2.1.0');
 });
 
-test('rampart audit on a broken file and a bad format: exit 2 with one line, no stack trace', () => {
+test('rampart audit on a broken file: exit 2, the problem named with file and line', () => {
   const bad = join(tmp, 'bad.yaml');
   writeFileSync(bad, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x\n');
   const r = runCli(['audit', bad, '-o', 'json']);
   assert.equal(r.status, 2);
   const doc = JSON.parse(r.stdout) as { errors: Array<{ file?: string; line?: number }> };
-  assert.ok(doc.errors.some((e) => e.file === bad));
-  const u = runCli(['audit', 'examples/acme', '-o', 'pdf']);
-  assert.equal(u.status, 2);
-  assert.match(u.stderr, /pdf/);
-  assert.doesNotMatch(u.stderr, /at .*\.ts:\d+/);
+  assert.ok(doc.errors.some((e) => e.file === bad && typeof e.line === 'number'));
 });
