@@ -1,4 +1,6 @@
 /** The hub: findings store, REST API, scan on push, Security Hub sync. Other code uses only this file. */
+
+export { type PushOptions, pushFindings } from './client.js';
 export { type DialectName, type HubDb, openHubDb } from './db.js';
 export { openApiDocument } from './openapi.js';
 export { type Job, type JobHandler, JobQueue, type QueueCounts, type QueueOptions } from './queue.js';

@@ -12,6 +12,7 @@ import {
   openHubDb,
   parseEcrEvents,
   parseRegistryEnvelope,
+  pushFindings,
   startHub,
 } from '../../src/hub/index.js';
 import { runCli } from '../support/cli.js';
@@ -371,5 +372,21 @@ describe('hub HTTP server', () => {
       }),
       [],
     );
+  });
+});
+
+describe('pushFindings (what --push does)', () => {
+  test('sends a ScanResult with the token; refuses plain http off loopback; names the auth problem', async () => {
+    const hub = await startHub({ port: 0, db: join(dir, 'push.sqlite'), cacheDir: dir, version: 't' });
+    try {
+      const summary = await pushFindings(hub.url, sample(), { token: hub.newToken, cluster: 'prod' });
+      assert.equal(summary.new, 3);
+      assert.equal((await hub.store.listFindings({ cluster: 'prod' })).total, 3);
+      await assert.rejects(pushFindings(hub.url, sample(), { token: 'nope' }), /wants its API token/);
+      await assert.rejects(pushFindings('http://hub.example:8080', sample()), /use https:\/\//);
+      await assert.rejects(pushFindings('not a url', sample()), /not a URL/);
+    } finally {
+      await hub.close();
+    }
   });
 });
