@@ -51,6 +51,16 @@ export interface PairVerdict {
   ingress: Segment[];
 }
 
+/**
+ * A rule peer that can change a verdict at some subject: `key` identifies it across subjects, `namespaces` (when
+ * set) says which namespaces it can match at all, `test` decides one endpoint.
+ */
+export interface RelevantPeer {
+  key: object;
+  namespaces?: (ns: string) => boolean;
+  test: (ep: Endpoint) => boolean;
+}
+
 export class NetworkModel {
   readonly pods: NetPod[];
   readonly namespaces: Map<string, NetNamespace>;
@@ -249,10 +259,10 @@ export class NetworkModel {
    * peer of every rule that applies to `subject` matches it. Two peers with equal answers (and, when rules use named
    * ports, equal container ports) get the same verdict, so verdicts can be cached per answer vector.
    */
-  relevantPeers(subject: NetPod, dir: Direction): { tests: Array<(ep: Endpoint) => boolean>; namedPorts: boolean } {
-    const tests: Array<(ep: Endpoint) => boolean> = [];
+  relevantPeers(subject: NetPod, dir: Direction): { peers: RelevantPeer[]; namedPorts: boolean } {
+    const peers: RelevantPeer[] = [];
     let namedPorts = false;
-    if (this.isNode(subject)) return { tests, namedPorts };
+    if (this.isNode(subject)) return { peers, namedPorts };
     const noteNamed = (ports: NpRule['ports']) => {
       if (ports !== 'any' && ports.some((p) => p.name !== undefined)) namedPorts = true;
     };
@@ -260,15 +270,31 @@ export class NetworkModel {
       if (!this.adminSelects(p, subject)) continue;
       for (const rule of p.rules[dir]) {
         noteNamed(rule.ports);
-        for (const peer of rule.peers) tests.push((ep) => this.adminPeerMatches(peer, ep));
+        for (const peer of rule.peers)
+          peers.push({
+            key: peer,
+            namespaces: peer.kind === 'pods' ? (ns) => this.nsMatches(peer.namespaceSelector, ns) : undefined,
+            test: (ep) => this.adminPeerMatches(peer, ep),
+          });
       }
     }
     for (const np of this.selectingPolicies(subject, dir))
       for (const rule of np.rules[dir]) {
         noteNamed(rule.ports);
-        if (rule.peers !== 'any') for (const peer of rule.peers) tests.push((ep) => this.npPeerMatches(np, peer, ep));
+        if (rule.peers !== 'any')
+          for (const peer of rule.peers)
+            peers.push({
+              key: peer,
+              namespaces:
+                peer.kind !== 'pods'
+                  ? undefined
+                  : peer.namespaceSelector === undefined
+                    ? (ns) => ns === np.namespace
+                    : (ns) => this.nsMatches(peer.namespaceSelector as Selector, ns),
+              test: (ep) => this.npPeerMatches(np, peer, ep),
+            });
       }
-    return { tests, namedPorts };
+    return { peers, namedPorts };
   }
 
   /** Both directions for src → dst. External endpoints impose no policy of their own. */

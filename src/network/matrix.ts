@@ -1,6 +1,12 @@
 import { UsageError } from '../core/index.js';
 import { type ConnSet, PROTOCOLS, type Protocol } from './conn.js';
-import { allowedOf as allowedOfSegments, type Endpoint, type NetworkModel, type PairVerdict } from './engine.js';
+import {
+  allowedOf as allowedOfSegments,
+  type Endpoint,
+  type NetworkModel,
+  type PairVerdict,
+  type RelevantPeer,
+} from './engine.js';
 import { formatRange, type IpFamily, partition } from './ip.js';
 import type { Direction, NetPod } from './model.js';
 
@@ -179,14 +185,21 @@ export interface MatrixSummary {
 }
 
 /**
- * The full pod × pod matrix, by equivalence class, with verdicts cached per (subject class, answer vector of the
- * peer) in each direction: the peer's class only matters through which rule peers it matches (and its ports when
- * rules use named ports). Returns counts (the benchmark's workload).
+ * The full pod × pod matrix by equivalence class. Per subject class and direction, every peer class that no
+ * relevant rule peer matches gets one shared verdict; only the classes some peer matches are evaluated, with verdicts
+ * cached per answer vector. The pair loop then only combines interned verdict ids. Returns counts.
  */
 export function summarizeMatrix(model: NetworkModel): MatrixSummary {
   const classes = podClasses(model);
+  const n = classes.length;
   const reps = classes.map((c) => c[0] as NetPod);
   const eps: Endpoint[] = reps.map((pod) => ({ type: 'pod', pod }));
+  const byNamespace = new Map<string, number[]>();
+  reps.forEach((p, i) => {
+    const l = byNamespace.get(p.namespace);
+    if (l) l.push(i);
+    else byNamespace.set(p.namespace, [i]);
+  });
   const portKey = new Map<string, number>();
   const portIds = reps.map((p) => {
     const k = p.ports.map((c) => `${c.name ?? ''}:${c.port}/${c.protocol}`).join(',');
@@ -194,43 +207,89 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     if (id === undefined) portKey.set(k, (id = portKey.size));
     return id;
   });
-  type Side = { tests: Array<(ep: Endpoint) => boolean>; namedPorts: boolean; cache: Map<string, ConnSet> };
-  const side = (dir: Direction): Side[] =>
-    reps.map((pod) => ({ ...model.relevantPeers(pod, dir), cache: new Map<string, ConnSet>() }));
-  const egress = side('egress');
-  const ingress = side('ingress');
-  const verdict = (s: Side, subject: number, peer: number, dir: Direction): ConnSet => {
-    let key = s.namedPorts ? `${portIds[peer]}|` : '|';
-    for (const t of s.tests) key += t(eps[peer] as Endpoint) ? '1' : '0';
-    let c = s.cache.get(key);
-    if (!c) {
-      c = allowedOfSegments(model.evaluateDirection(reps[subject] as NetPod, eps[peer] as Endpoint, dir));
-      s.cache.set(key, c);
+  // classes each rule peer matches, computed once per peer and shared by every subject
+  const matchedBy = new Map<object, Uint8Array>();
+  const matchVector = (peer: RelevantPeer): Uint8Array => {
+    let v = matchedBy.get(peer.key);
+    if (v) return v;
+    v = new Uint8Array(n);
+    const candidates = peer.namespaces
+      ? [...byNamespace.entries()].filter(([ns]) => peer.namespaces?.(ns)).flatMap(([, idx]) => idx)
+      : reps.map((_, i) => i);
+    for (const i of candidates) if (peer.test(eps[i] as Endpoint)) v[i] = 1;
+    matchedBy.set(peer.key, v);
+    return v;
+  };
+  const conns: ConnSet[] = [];
+  const connIds = new Map<string, number>();
+  const intern = (c: ConnSet): number => {
+    const k = c.toString();
+    let id = connIds.get(k);
+    if (id === undefined) {
+      connIds.set(k, (id = conns.length));
+      conns.push(c);
     }
-    return c;
+    return id;
+  };
+  const table = (dir: Direction): Int32Array => {
+    const t = new Int32Array(n * n);
+    for (let x = 0; x < n; x++) {
+      const subject = reps[x] as NetPod;
+      const { peers, namedPorts } = model.relevantPeers(subject, dir);
+      const vectors = peers.map(matchVector);
+      const cache = new Map<string, number>();
+      const verdictFor = (y: number): number => {
+        let key = namedPorts ? `${portIds[y]}|` : '|';
+        for (const v of vectors) key += v[y] ? '1' : '0';
+        let id = cache.get(key);
+        if (id === undefined) {
+          id = intern(allowedOfSegments(model.evaluateDirection(subject, eps[y] as Endpoint, dir)));
+          cache.set(key, id);
+        }
+        return id;
+      };
+      const row = x * n;
+      if (!namedPorts) {
+        // peers matched by no relevant rule peer share one verdict
+        const touched = new Uint8Array(n);
+        for (const v of vectors) for (let y = 0; y < n; y++) if (v[y]) touched[y] = 1;
+        let untouched = -1;
+        for (let y = 0; y < n; y++) {
+          if (touched[y]) t[row + y] = verdictFor(y);
+          else {
+            if (untouched < 0) untouched = verdictFor(y);
+            t[row + y] = untouched;
+          }
+        }
+      } else for (let y = 0; y < n; y++) t[row + y] = verdictFor(y);
+    }
+    return t;
+  };
+  const egress = table('egress');
+  const ingress = table('ingress');
+  const combined = new Map<number, number>();
+  const kind = (e: number, i: number): number => {
+    const k = e * 65536 + i;
+    let r = combined.get(k);
+    if (r === undefined) {
+      const c = (conns[e] as ConnSet).intersect(conns[i] as ConnSet);
+      r = c.isEmpty() ? 0 : c.isAll() ? 2 : 1;
+      combined.set(k, r);
+    }
+    return r;
   };
   let allowed = 0;
   let open = 0;
-  for (let a = 0; a < classes.length; a++) {
+  for (let a = 0; a < n; a++) {
     const na = (classes[a] as NetPod[]).length;
-    for (let b = 0; b < classes.length; b++) {
+    for (let b = 0; b < n; b++) {
       const nb = (classes[b] as NetPod[]).length;
       const pairs = a === b ? na * (na - 1) : na * nb;
       if (pairs === 0) continue;
-      // two pods of one class are distinct pods with identical attributes: same verdicts as any other pair
-      const e = verdict(egress[a] as Side, a, b, 'egress');
-      if (e.isEmpty()) continue;
-      const i = verdict(ingress[b] as Side, b, a, 'ingress');
-      const c = e.intersect(i);
-      if (!c.isEmpty()) allowed += pairs;
-      if (c.isAll()) open += pairs;
+      const r = kind(egress[a * n + b] as number, ingress[b * n + a] as number);
+      if (r > 0) allowed += pairs;
+      if (r === 2) open += pairs;
     }
   }
-  return {
-    pods: model.pods.length,
-    classes: classes.length,
-    classPairs: classes.length * classes.length,
-    allowedPodPairs: allowed,
-    fullyOpenPodPairs: open,
-  };
+  return { pods: model.pods.length, classes: n, classPairs: n * n, allowedPodPairs: allowed, fullyOpenPodPairs: open };
 }
