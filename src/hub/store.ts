@@ -232,7 +232,7 @@ export class HubStore {
           .where('uid', '=', uid)
           .execute();
       }
-      for (const rows of chunks(inserts, 40)) await trx.insertInto('findings').values(rows).execute();
+      for (const rows of chunks(inserts, 500)) await trx.insertInto('findings').values(rows).execute();
       summary.stored = byUid.size;
 
       // Resolution: findings of a covered resource not seen in this scan, and ids now reported as pass/skipped.
