@@ -186,9 +186,10 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
   const extraFindings: Finding[] = [];
   const errors: InputProblem[] = auditSnapshotProblems(snapshot);
 
+  const model = accessModelOf(snapshot, options.awsSnapshot);
   let pss: BoundaryProviders['pss'];
   try {
-    pss = pssFromConfigEngine();
+    pss = pssFromConfigEngine(model.available ? model.value.aws?.cluster?.version : undefined);
   } catch (err) {
     pss = { available: false, reason: failureText('config', err) };
   }
@@ -205,7 +206,6 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
   const reach: ReturnType<typeof reachabilityFromNetwork> = net.available ? reachabilityFromNetwork(net.value) : net;
   engines.push(providerRun('network', 'network', 'namespace reachability matrix', reach));
 
-  const model = accessModelOf(snapshot, options.awsSnapshot);
   const rbac: Provided<RbacOracle> = model.available
     ? { available: true, value: rbacFromAccessEngine(model.value) }
     : model;

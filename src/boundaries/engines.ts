@@ -9,13 +9,19 @@ export function failureText(engine: string, err: unknown): string {
   return `${engine} engine failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-/** Pod Security Standards through the config engine's evaluator (upstream's checks and versions). */
-export function pssFromConfigEngine(): Provided<PssEvaluator> {
+/**
+ * Pod Security Standards through the config engine's evaluator (upstream's checks and versions). `latest` means the
+ * cluster's own minor when it is known (DescribeCluster in the AWS snapshot), as the API server reads it; else the
+ * newest policy the evaluator knows.
+ */
+export function pssFromConfigEngine(clusterVersion?: string): Provided<PssEvaluator> {
+  const cluster = clusterVersion && /^1\.\d+$/.test(clusterVersion) ? `v${clusterVersion}` : undefined;
   return {
     available: true,
     value: {
       evaluate(spec, meta, level, version) {
-        const v = parseLabelVersion(version === 'latest' ? undefined : version).version;
+        const label = version === 'latest' ? cluster : version;
+        const v = parseLabelVersion(label).version;
         const r = evaluatePod(meta, spec, level, v);
         return {
           allowed: r.allowed,
