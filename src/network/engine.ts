@@ -259,15 +259,17 @@ export class NetworkModel {
    * peer of every rule that applies to `subject` matches it. Two peers with equal answers (and, when rules use named
    * ports, equal container ports) get the same verdict, so verdicts can be cached per answer vector.
    */
-  relevantPeers(subject: NetPod, dir: Direction): { peers: RelevantPeer[]; namedPorts: boolean } {
+  relevantPeers(subject: NetPod, dir: Direction): { peers: RelevantPeer[]; namedPorts: boolean; policies: object[] } {
     const peers: RelevantPeer[] = [];
+    const policies: object[] = [];
     let namedPorts = false;
-    if (this.isNode(subject)) return { peers, namedPorts };
+    if (this.isNode(subject)) return { peers, namedPorts, policies: [subject] };
     const noteNamed = (ports: NpRule['ports']) => {
       if (ports !== 'any' && ports.some((p) => p.name !== undefined)) namedPorts = true;
     };
     for (const p of [...this.admin, ...this.baseline]) {
       if (!this.adminSelects(p, subject)) continue;
+      policies.push(p);
       for (const rule of p.rules[dir]) {
         noteNamed(rule.ports);
         for (const peer of rule.peers)
@@ -278,7 +280,8 @@ export class NetworkModel {
           });
       }
     }
-    for (const np of this.selectingPolicies(subject, dir))
+    for (const np of this.selectingPolicies(subject, dir)) {
+      policies.push(np);
       for (const rule of np.rules[dir]) {
         noteNamed(rule.ports);
         if (rule.peers !== 'any')
@@ -294,7 +297,8 @@ export class NetworkModel {
               test: (ep) => this.npPeerMatches(np, peer, ep),
             });
       }
-    return { peers, namedPorts };
+    }
+    return { peers, namedPorts, policies };
   }
 
   /** Both directions for src → dst. External endpoints impose no policy of their own. */

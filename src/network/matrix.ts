@@ -231,11 +231,28 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     }
     return id;
   };
-  const table = (dir: Direction): Int32Array => {
-    const t = new Int32Array(n * n);
+  // subjects selected by the same policies (with the same ports, for named ports on ingress) share a verdict row
+  const objectIds = new Map<object, number>();
+  const oid = (o: object) => {
+    let id = objectIds.get(o);
+    if (id === undefined) objectIds.set(o, (id = objectIds.size));
+    return id;
+  };
+  const table = (dir: Direction): { rowOf: Int32Array; rows: Int32Array } => {
+    const rowOf = new Int32Array(n);
+    const groups = new Map<string, number>();
+    const chunks: Int32Array[] = [];
     for (let x = 0; x < n; x++) {
       const subject = reps[x] as NetPod;
-      const { peers, namedPorts } = model.relevantPeers(subject, dir);
+      const rel = model.relevantPeers(subject, dir);
+      const gk = `${rel.policies.map(oid).join(',')}|${dir === 'ingress' ? portIds[x] : ''}`;
+      const known = groups.get(gk);
+      if (known !== undefined) {
+        rowOf[x] = known;
+        continue;
+      }
+      const row = new Int32Array(n);
+      const { peers, namedPorts } = rel;
       const vectors = peers.map(matchVector);
       const cache = new Map<string, number>();
       const verdictFor = (y: number): number => {
@@ -248,33 +265,30 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
         }
         return id;
       };
-      const row = x * n;
-      if (!namedPorts) {
-        // peers matched by no relevant rule peer share one verdict
-        const touched = new Uint8Array(n);
-        for (const v of vectors) for (let y = 0; y < n; y++) if (v[y]) touched[y] = 1;
-        let untouched = -1;
-        for (let y = 0; y < n; y++) {
-          if (touched[y]) t[row + y] = verdictFor(y);
-          else {
-            if (untouched < 0) untouched = verdictFor(y);
-            t[row + y] = untouched;
-          }
-        }
-      } else for (let y = 0; y < n; y++) t[row + y] = verdictFor(y);
+      if (vectors.length === 0 && !namedPorts) row.fill(verdictFor(0));
+      else for (let y = 0; y < n; y++) row[y] = verdictFor(y);
+      groups.set(gk, chunks.length);
+      rowOf[x] = chunks.length;
+      chunks.push(row);
     }
-    return t;
+    const rows = new Int32Array(chunks.length * n);
+    chunks.forEach((c, i) => {
+      rows.set(c, i * n);
+    });
+    return { rowOf, rows };
   };
   const egress = table('egress');
   const ingress = table('ingress');
-  const combined = new Map<number, number>();
+  // verdict ids are few: combine them through a dense table (-1 = not computed yet)
+  const m = conns.length;
+  const combined = new Int8Array(m * m).fill(-1);
   const kind = (e: number, i: number): number => {
-    const k = e * 65536 + i;
-    let r = combined.get(k);
-    if (r === undefined) {
+    const k = e * m + i;
+    let r = combined[k] as number;
+    if (r < 0) {
       const c = (conns[e] as ConnSet).intersect(conns[i] as ConnSet);
       r = c.isEmpty() ? 0 : c.isAll() ? 2 : 1;
-      combined.set(k, r);
+      combined[k] = r;
     }
     return r;
   };
@@ -286,7 +300,10 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
       const nb = (classes[b] as NetPod[]).length;
       const pairs = a === b ? na * (na - 1) : na * nb;
       if (pairs === 0) continue;
-      const r = kind(egress[a * n + b] as number, ingress[b * n + a] as number);
+      const r = kind(
+        egress.rows[(egress.rowOf[a] as number) * n + b] as number,
+        ingress.rows[(ingress.rowOf[b] as number) * n + a] as number,
+      );
       if (r > 0) allowed += pairs;
       if (r === 2) open += pairs;
     }
