@@ -152,3 +152,44 @@ test('rampart rules list: table, json, and docs/rules.md is exactly the generate
     'regenerate: rampart rules list -o markdown > docs/rules.md',
   );
 });
+
+test('USER consistency from an image inventory (the images engine JSON): named image user under runAsNonRoot', () => {
+  const dir = join(tmp, 'inventory');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'deploy.yaml'),
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web, namespace: shop}',
+      'spec:',
+      '  selector: {matchLabels: {app: web}}',
+      '  template:',
+      '    metadata: {labels: {app: web}}',
+      '    spec:',
+      '      securityContext: {runAsNonRoot: true}',
+      '      containers: [{name: web, image: "registry.example/web:1.0"}]',
+      '',
+    ].join('\n'),
+  );
+  const inventory = join(tmp, 'web.inventory.json');
+  writeFileSync(
+    inventory,
+    JSON.stringify({
+      reference: 'registry.example/web:1.0',
+      layers: [],
+      packages: [],
+      problems: [],
+      config: { user: 'app' },
+    }),
+  );
+  const r = json(['lint', dir, '--image-inventory', inventory, '--rules', 'user/*']);
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['user/named-user-with-runasnonroot'],
+  );
+  writeFileSync(inventory, '{"not": "an inventory"}');
+  const bad = runCli(['lint', dir, '--image-inventory', inventory]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /web\.inventory\.json.*not an image inventory/);
+});
