@@ -212,5 +212,17 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_list_indexes': {
+      // The default findings order (most severe, then most recent) and resolution by scope within a cluster, so
+      // neither sorts nor scans the whole table once it holds 100k findings.
+      async up(db: KyselyType<unknown>) {
+        await db.schema
+          .createIndex('findings_severity_last_seen')
+          .on('findings')
+          .columns(['severity_rank', 'last_seen'])
+          .execute();
+        await db.schema.createIndex('findings_cluster_scope').on('findings').columns(['cluster', 'scope']).execute();
+      },
+    },
   };
 }
