@@ -1,4 +1,4 @@
-import type { LoadedObject } from '../inputs/index.js';
+import { type LoadedObject, matchesLabelSelector } from '../inputs/index.js';
 import { ConnSet, type Protocol, parseProtocol } from './conn.js';
 import { type IpSet, parseIp } from './ip.js';
 
@@ -8,26 +8,9 @@ export interface Selector {
   matchExpressions: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values: string[] }>;
 }
 
+/** A validated selector has the shape of a Kubernetes LabelSelector, so the loader's matcher applies as is. */
 export function selectorMatches(sel: Selector, labels: Record<string, string>): boolean {
-  for (const k in sel.matchLabels) if (labels[k] !== sel.matchLabels[k]) return false;
-  for (const e of sel.matchExpressions) {
-    const has = Object.hasOwn(labels, e.key);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !e.values.includes(labels[e.key] as string)) return false;
-        break;
-      case 'NotIn':
-        if (has && e.values.includes(labels[e.key] as string)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
+  return matchesLabelSelector(sel, labels);
 }
 
 export function selectorIsEmpty(sel: Selector): boolean {
