@@ -17,7 +17,7 @@ import { scanPodSecurity, workloadRef } from './pss/snapshot.js';
 import type { PssLevel, PssVersion } from './pss/version.js';
 import { findingOf } from './rule.js';
 import { emptySettings, type LintSettings } from './settings.js';
-import { applyDirectives, readDirectives } from './suppress.js';
+import { applyDirectives, type LineSpan, readDirectives } from './suppress.js';
 import { checkUserConsistency, type ImageUserFacts, imageRepository } from './user.js';
 import { DEFAULT_SA_RULE, WORKLOAD_RULES } from './workload.js';
 
@@ -211,11 +211,19 @@ function isDisabled(ruleId: string, settings: LintSettings): boolean {
   return settings.disable.some((p) => p === ruleId || picomatch.isMatch(ruleId, p));
 }
 
-/** The line a suppression directive must point at: the finding's line, or the Kubernetes object's first line. */
-function objectLine(f: Finding): number | undefined {
-  if (f.resource.type === 'file') return f.resource.line;
-  if (f.resource.type === 'kubernetes') return f.resource.line;
-  return undefined;
+/**
+ * What a suppression directive can point at: a file finding's line, or any line of the Kubernetes object (from its
+ * first line to the line before the next object in the same file).
+ */
+function spanFinder(objectStarts: Map<string, number[]>): (f: Finding) => LineSpan | undefined {
+  return (f) => {
+    if (f.resource.type === 'file')
+      return f.resource.line === undefined ? undefined : { start: f.resource.line, end: f.resource.line };
+    if (f.resource.type !== 'kubernetes' || f.resource.line === undefined) return undefined;
+    const start = f.resource.line;
+    const next = (objectStarts.get(f.resource.file ?? '') ?? []).find((l) => l > start);
+    return { start, end: next === undefined ? Number.MAX_SAFE_INTEGER : next - 1 };
+  };
 }
 
 /**
@@ -229,6 +237,7 @@ export function lint(paths: string[], options: LintOptions = {}): ScanResult {
   const texts = new Map<string, string>();
   const dockerfiles = new Map<string, { finalUser?: string; imageLabel?: string }>();
   const manifests: string[] = [];
+  const objectStarts = new Map<string, number[]>();
   const read = (f: LintFile): FileText | undefined => {
     const text = readText(f.path, problems);
     if (text === undefined) return undefined;
@@ -269,6 +278,13 @@ export function lint(paths: string[], options: LintOptions = {}): ScanResult {
   }
   if (manifests.length > 0) {
     const { snapshot, kubeFiles } = loadManifests(manifests, problems);
+    for (const o of snapshot.objects) {
+      if (o.synthesized || o.source.line === undefined) continue;
+      const starts = objectStarts.get(o.source.file) ?? [];
+      starts.push(o.source.line);
+      objectStarts.set(o.source.file, starts);
+    }
+    for (const starts of objectStarts.values()) starts.sort((a, b) => a - b);
     for (const file of kubeFiles) if (!texts.has(file)) texts.set(file, readText(file, problems) ?? '');
     findings.push(...lintManifests(snapshot, options, settings));
     const facts = userFacts(options, settings, dockerfiles);
@@ -302,7 +318,7 @@ export function lint(paths: string[], options: LintOptions = {}): ScanResult {
     }
     const { directives, problems: dp } = readDirectives(file, text);
     problems.push(...dp);
-    out.push(...applyDirectives(list, directives, objectLine));
+    out.push(...applyDirectives(list, directives, spanFinder(objectStarts)));
   }
   const final = out
     .filter((f) => !isDisabled(f.ruleId, settings))

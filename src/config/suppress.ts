@@ -45,17 +45,27 @@ export function readDirectives(file: string, text: string): { directives: Direct
   return { directives, problems };
 }
 
-/** Marks findings at a directive's line as suppressed (they stay in the result, flagged). */
+/** Lines a finding covers: one line for files, the whole object for Kubernetes resources. */
+export interface LineSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Marks findings as suppressed (they stay in the result, flagged) when a directive for their rule is on their line,
+ * just above it, or inside the Kubernetes object they are about.
+ */
 export function applyDirectives(
   findings: Finding[],
   directives: readonly Directive[],
-  lineOf: (f: Finding) => number | undefined,
+  spanOf: (f: Finding) => LineSpan | undefined,
 ): Finding[] {
   if (directives.length === 0) return findings;
   return findings.map((f) => {
-    const line = lineOf(f);
-    if (line === undefined) return f;
-    const d = directives.find((x) => (x.target === line || x.line === line) && matches(x.pattern, f.ruleId));
+    const span = spanOf(f);
+    if (span === undefined) return f;
+    const inside = (line: number): boolean => line >= span.start && line <= span.end;
+    const d = directives.find((x) => (inside(x.target) || inside(x.line)) && matches(x.pattern, f.ruleId));
     return d ? { ...f, suppression: { reason: d.reason, by: `rampart:ignore at line ${d.line}` } } : f;
   });
 }

@@ -193,3 +193,26 @@ test('USER consistency from an image inventory (the images engine JSON): named i
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /web\.inventory\.json.*not an image inventory/);
 });
+
+test('rampart:ignore inside a Kubernetes object suppresses that object only', () => {
+  const dir = join(tmp, 'k8s-ignore');
+  mkdirSync(dir, { recursive: true });
+  const pod = (name: string, ignore: boolean) =>
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      `metadata: {name: ${name}, namespace: shop}`,
+      'spec:',
+      '  containers:',
+      '    - name: c',
+      `      image: "r.example/c@sha256:${'d'.repeat(64)}"`,
+      ...(ignore ? ['      # rampart:ignore workload/privileged node agent needs the host, approved in SEC-123'] : []),
+      '      securityContext: {privileged: true}',
+    ].join('\n');
+  writeFileSync(join(dir, 'pods.yaml'), `${pod('agent', true)}\n---\n${pod('other', false)}\n`);
+  const r = json(['lint', dir, '--rules', 'workload/privileged']);
+  const byName = new Map(r.findings.map((f) => [f.resource.name, f]));
+  assert.equal(byName.get('agent')?.suppression?.reason, 'node agent needs the host, approved in SEC-123');
+  assert.equal(byName.get('other')?.suppression, undefined);
+  assert.equal(r.status, 1);
+});
