@@ -20,6 +20,10 @@ interface MatrixFlags {
   focusworkloadPeer?: string;
   focusDirection?: 'ingress' | 'egress';
   focusConn?: string;
+  explain?: boolean;
+  explainOnly?: 'allow' | 'deny';
+  exposure?: boolean;
+  multipleNetworks?: string | boolean;
 }
 
 const splitList = (v: string | undefined) =>
@@ -57,12 +61,23 @@ export function register(program: Command): void {
       ]),
     )
     .option('--focus-conn <proto-port>', 'only pairs allowing this connection, e.g. tcp-80')
+    .option('--explain', 'for every pair, the policies and rules behind each allowed and denied connection (txt)')
+    .addOption(new Option('--explain-only <kind>', 'with --explain: only allowed or denied').choices(['allow', 'deny']))
+    .option('--exposure', 'netpol-analyzer exposure analysis (not supported yet: exits 2)')
+    .option('--multiple-networks [bool]', 'netpol-analyzer UDN/NAD analysis (only false is supported)')
     .addHelpText(
       'after',
       '\nExamples:\n  rampart netpol matrix examples/acme\n  rampart netpol matrix --compat netpol-analyzer -o json <dir>',
     )
     .action((paths: string[], opts: MatrixFlags) => {
       const focusWorkloads = [...(opts.focusWorkload ?? []), ...(splitList(opts.focusworkload) ?? [])];
+      if (opts.exposure) throw new UsageError('--exposure (exposure analysis) is not supported yet');
+      if (opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false')
+        throw new UsageError(
+          '--multiple-networks (UDN/CUDN/NAD analysis) is not supported yet; pass --multiple-networks=false',
+        );
+      if (opts.explain && opts.output !== 'txt') throw new UsageError('--explain writes txt only (-o txt)');
+      if (opts.explainOnly && !opts.explain) throw new UsageError('--explain-only needs --explain');
       if ((opts.focusworkloadPeer || opts.focusDirection) && focusWorkloads.length === 0)
         throw new UsageError('--focusworkload-peer and --focus-direction need --focusworkload');
       const report = netpolMatrix({
@@ -74,6 +89,8 @@ export function register(program: Command): void {
         focusWorkloadPeers: splitList(opts.focusworkloadPeer),
         focusDirection: opts.focusDirection,
         focusConnText: opts.focusConn,
+        explain: opts.explain,
+        explainOnly: opts.explainOnly,
       });
       for (const p of report.problems) process.stderr.write(`rampart: ${p.level}: ${p.text}\n`);
       if (!report.fatal)
