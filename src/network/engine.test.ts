@@ -237,3 +237,26 @@ test('connection sets and IP sets', () => {
   assert.equal(parseIp('::ffff:1.2.3.4')?.value, 0xffff01020304n);
   assert.equal(parseCidr('10.0.0.0/33'), undefined);
 });
+
+test('Calico and Cilium policies are reported as not analysed (lint: unknown with reason), never ignored silently', () => {
+  const cnp: Obj = {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: { name: 'l7', namespace: 'x' },
+    spec: {
+      endpointSelector: {},
+      ingress: [{ toPorts: [{ ports: [{ port: '80' }], rules: { http: [{ method: 'GET' }] } }] }],
+    },
+  };
+  const gnp: Obj = {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'GlobalNetworkPolicy',
+    metadata: { name: 'g' },
+    spec: {},
+  };
+  const w = world([cnp, gnp]);
+  assert.equal(w.net.problems.filter((p) => p.level === 'warning').length, 2);
+  const unknown = lintNetwork(w.net).filter((f) => f.ruleId === 'NETPOL-013');
+  assert.equal(unknown.length, 2);
+  assert.ok(unknown.every((f) => f.status === 'unknown' && f.reason));
+});

@@ -100,6 +100,12 @@ export const LINT_RULES: Record<string, LintRule> = {
     severity: 'MEDIUM',
     remediation: `Select namespaces with ${NAME_LABEL}, which only the API server sets.`,
   },
+  unsupported: {
+    id: 'NETPOL-013',
+    title: 'Policy kind not analysed (Calico, Cilium)',
+    severity: 'MEDIUM',
+    remediation: 'Review it by hand; Rampart does not yet model Calico or Cilium policies.',
+  },
   allowAll: {
     id: 'NETPOL-012',
     title: 'Rule allows every peer on every port',
@@ -131,12 +137,36 @@ function finding(rule: LintRule, o: LoadedObject, field: string, message: string
   });
 }
 
+/** A policy kind the engine does not model: `unknown` with the reason, never a silent pass. */
+function unanalysed(o: LoadedObject, reason: string): Finding {
+  const rule = LINT_RULES.unsupported as LintRule;
+  return makeFinding({
+    ruleId: rule.id,
+    pillar: 'network',
+    title: rule.title,
+    severity: rule.severity,
+    status: 'unknown',
+    reason,
+    resource: {
+      type: 'kubernetes',
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      namespace: o.namespace,
+      name: o.name,
+      file: o.source.file,
+      line: o.source.line,
+    },
+    remediation: rule.remediation,
+  });
+}
+
 /** `netpol lint`: mistakes in policies that the API server accepts (and those it would reject). */
 export function lintNetwork(net: BuiltNetwork): Finding[] {
   const { model } = net;
   const out: Finding[] = [];
   for (const p of net.problems)
     if (p.level === 'error') out.push(finding(LINT_RULES.invalid as LintRule, p.object, p.field, p.message));
+    else out.push(unanalysed(p.object, p.message));
   const pods = model.pods.filter((p) => !model.isNode(p));
   const nsNames = [...model.namespaces.values()];
   for (const np of model.networkPolicies) {

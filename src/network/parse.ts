@@ -400,6 +400,19 @@ export function parsePolicies(snapshot: Snapshot, options: { checkNames?: boolea
       }
     }
   }
+  // Calico and Cilium policies change reachability but are not modelled yet: say so, never ignore them silently
+  for (const kind of ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'NetworkPolicy', 'GlobalNetworkPolicy'])
+    for (const o of snapshot.ofKind(kind)) {
+      const cilium = o.apiVersion.startsWith('cilium.io/');
+      const calico = o.apiVersion.startsWith('projectcalico.org/') || o.apiVersion.startsWith('crd.projectcalico.org/');
+      if (!cilium && !calico) continue;
+      problems.push({
+        object: o,
+        field: 'spec',
+        message: `${cilium ? 'Cilium' : 'Calico'} ${kind} is not analysed yet: verdicts ignore it and may be wrong for the pods it selects`,
+        level: 'warning',
+      });
+    }
   const banps = adminPolicies.filter((p) => p.kind === 'BaselineAdminNetworkPolicy');
   for (const extra of banps.slice(1))
     problems.push({
