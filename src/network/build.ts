@@ -144,7 +144,10 @@ function templateOf(o: LoadedObject, kind: string): { labels: Record<string, str
 /** Reads pods, namespaces and policies of a snapshot into an evaluable model. */
 export function buildNetwork(snapshot: Snapshot, options: BuildOptions = {}): BuiltNetwork {
   // netpol-analyzer does not check object names (e.g. underscores); the API server does
-  const policies = parsePolicies(snapshot, { checkNames: options.compat !== 'netpol-analyzer' });
+  const policies = parsePolicies(snapshot, {
+    checkNames: options.compat !== 'netpol-analyzer',
+    analyzerStrict: options.compat === 'netpol-analyzer',
+  });
   const pods = options.compat === 'netpol-analyzer' ? podsNetpolAnalyzer(snapshot) : podsDefault(snapshot);
   const ipblockMatchesPods = options.compat === 'netpol-analyzer' ? false : options.ipblockMatchesPods !== false;
   const model = new NetworkModel(pods, namespacesOf(snapshot), policies.networkPolicies, policies.adminPolicies, {

@@ -365,7 +365,12 @@ export interface ParsedPolicies {
 }
 
 /** Reads and validates every policy of a snapshot; invalid ones are reported, not returned. */
-export function parsePolicies(snapshot: Snapshot, options: { checkNames?: boolean } = {}): ParsedPolicies {
+export function parsePolicies(
+  snapshot: Snapshot,
+  options: { checkNames?: boolean; analyzerStrict?: boolean } = {},
+): ParsedPolicies {
+  // what the API server accepts but is undefined or meaningless: a warning, fatal for netpol-analyzer parity
+  const undefinedLevel: 'error' | 'warning' = options.analyzerStrict ? 'error' : 'warning';
   const problems: PolicyProblem[] = [];
   const networkPolicies: NetworkPolicyModel[] = [];
   const adminPolicies: AdminPolicyModel[] = [];
@@ -413,6 +418,40 @@ export function parsePolicies(snapshot: Snapshot, options: { checkNames?: boolea
         level: 'warning',
       });
     }
+  const byPriority = new Map<string, AdminPolicyModel>();
+  for (const p of adminPolicies) {
+    if (p.tier !== 'admin') continue;
+    const key = `${p.kind}/${p.priority}`;
+    const other = byPriority.get(key);
+    if (other)
+      problems.push({
+        object: p.object,
+        field: 'spec.priority',
+        message: `same priority ${p.priority} as ${p.kind} ${other.name}: which one applies first is undefined`,
+        level: undefinedLevel,
+      });
+    else byPriority.set(key, p);
+  }
+  for (const np of networkPolicies)
+    for (const dir of ['ingress', 'egress'] as const)
+      for (const rule of np.rules[dir]) {
+        if (rule.peers === 'any' || rule.ports === 'any') continue;
+        if (dir === 'egress' && rule.peers.some((p) => p.kind === 'ipBlock') && rule.ports.some((p) => p.name))
+          problems.push({
+            object: np.object,
+            field: `${rule.path}.ports`,
+            message: 'named port for an ipBlock destination matches nothing (a name resolves only on pods)',
+            level: undefinedLevel,
+          });
+      }
+  if (options.analyzerStrict) {
+    const seenNs = new Set<string>();
+    for (const n of snapshot.ofKind('Namespace')) {
+      if (seenNs.has(n.name))
+        problems.push({ object: n, field: 'metadata.name', message: `duplicate Namespace ${n.name}`, level: 'error' });
+      seenNs.add(n.name);
+    }
+  }
   const banps = adminPolicies.filter((p) => p.kind === 'BaselineAdminNetworkPolicy');
   for (const extra of banps.slice(1))
     problems.push({
