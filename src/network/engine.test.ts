@@ -260,3 +260,25 @@ test('Calico and Cilium policies are reported as not analysed (lint: unknown wit
   assert.equal(unknown.length, 2);
   assert.ok(unknown.every((f) => f.status === 'unknown' && f.reason));
 });
+
+test('same-priority admin policies and named ports toward ipBlocks are lint findings, not "not analysed"', () => {
+  const anp = (name: string): Obj => ({
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    kind: 'AdminNetworkPolicy',
+    metadata: { name },
+    spec: {
+      priority: 3,
+      subject: { namespaces: {} },
+      ingress: [{ name: 'r', action: 'Allow', from: [{ namespaces: {} }] }],
+    },
+  });
+  const ipNamed = np('x', 'ipn', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ ipBlock: { cidr: '1.2.3.0/24' } }], ports: [{ port: 'http' }] }],
+  });
+  const ids = lintNetwork(world([anp('a1'), anp('a2'), ipNamed]).net).map((f) => f.ruleId);
+  assert.ok(ids.includes('NETPOL-014'));
+  assert.ok(ids.includes('NETPOL-005'));
+  assert.ok(!ids.includes('NETPOL-013'));
+});

@@ -106,6 +106,12 @@ export const LINT_RULES: Record<string, LintRule> = {
     severity: 'MEDIUM',
     remediation: 'Review it by hand; Rampart does not yet model Calico or Cilium policies.',
   },
+  samePriority: {
+    id: 'NETPOL-014',
+    title: 'Admin policies share a priority (their order is undefined)',
+    severity: 'MEDIUM',
+    remediation: 'Give every AdminNetworkPolicy / ClusterNetworkPolicy of a tier its own priority.',
+  },
   allowAll: {
     id: 'NETPOL-012',
     title: 'Rule allows every peer on every port',
@@ -166,7 +172,11 @@ export function lintNetwork(net: BuiltNetwork): Finding[] {
   const out: Finding[] = [];
   for (const p of net.problems)
     if (p.level === 'error') out.push(finding(LINT_RULES.invalid as LintRule, p.object, p.field, p.message));
-    else out.push(unanalysed(p.object, p.message));
+    else if (/^(cilium\.io|projectcalico\.org|crd\.projectcalico\.org)\//.test(p.object.apiVersion))
+      out.push(unanalysed(p.object, p.message));
+    else if (p.field === 'spec.priority')
+      out.push(finding(LINT_RULES.samePriority as LintRule, p.object, p.field, p.message));
+    else out.push(finding(LINT_RULES.namedPort as LintRule, p.object, p.field, p.message));
   const pods = model.pods.filter((p) => !model.isNode(p));
   const nsNames = [...model.namespaces.values()];
   for (const np of model.networkPolicies) {
