@@ -14,7 +14,16 @@ const steps = [
   ['netpol', 'lint', 'examples/acme'],
   ['netpol', 'matrix', 'examples/acme', '--focus-workload', 'payments/payments-api'],
   // One report across every engine, a boundary verdict per namespace; the HTML goes to dist/ (git-ignored).
-  ['audit', 'examples/acme', '--aws-snapshot', 'examples/acme-aws', '-o', 'html', '--output-file', 'dist/acme-audit.html'],
+  [
+    'audit',
+    'examples/acme',
+    '--aws-snapshot',
+    'examples/acme-aws',
+    '-o',
+    'html',
+    '--output-file',
+    'dist/acme-audit.html',
+  ],
 ];
 
 let failed = false;
