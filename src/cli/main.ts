@@ -58,6 +58,11 @@ Cache: --cache-dir, else $RAMPART_CACHE_DIR, else $XDG_CACHE_HOME/rampart, else 
 
 /** Runs the CLI; returns the exit code. Errors print one line (file:line: message), the stack only with --debug. */
 export async function main(argv: string[]): Promise<number> {
+  // `rampart … | head` closes stdout early: stop quietly, as Unix tools do, instead of crashing on EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = await buildProgram(argv);
   const debug = argv.includes('--debug');
   try {
