@@ -59,7 +59,8 @@ before(async () => {
       if (cutFirstZipDownload) {
         // The connection drops half way: the client must keep the part file and resume with a Range request.
         cutFirstZipDownload = false;
-        res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+        // Give the client time to store the first half before the connection drops (else nothing is left to resume).
+        res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.destroy(), 300));
         return;
       }
       res.end(body);
