@@ -11,8 +11,8 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
-import { UsageError } from '../core/index.js';
-import type { HubDatabase } from './schema.js';
+import { type Finding, UsageError } from '../core/index.js';
+import { type HubDatabase, resourceNameOf } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -21,6 +21,8 @@ export interface HubDb {
   dialect: DialectName;
   /** Where the data is, for messages: a file path or the PostgreSQL URL without its password. */
   location: string;
+  /** Refreshes planner statistics after large writes (SQLite `PRAGMA optimize`; PostgreSQL autovacuum does it). */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,13 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
   if (/^postgres(ql)?:\/\//.test(target)) {
     const pool = new pg.Pool({ connectionString: target, max: 10 });
     const db = new Kysely<HubDatabase>({ dialect: new PostgresDialect({ pool }) });
-    hub = { db, dialect: 'postgres', location: redactUrl(target), close: () => db.destroy() };
+    hub = {
+      db,
+      dialect: 'postgres',
+      location: redactUrl(target),
+      optimize: async () => {},
+      close: () => db.destroy(),
+    };
   } else {
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
     const sqlite = new Database(target);
@@ -44,8 +52,18 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    // Bounded ANALYZE for `PRAGMA optimize` (run after ingests) so the planner knows which index is selective.
+    sqlite.pragma('analysis_limit = 1000');
     const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-    hub = { db, dialect: 'sqlite', location: target, close: () => db.destroy() };
+    hub = {
+      db,
+      dialect: 'sqlite',
+      location: target,
+      optimize: async () => {
+        sqlite.pragma('optimize');
+      },
+      close: () => db.destroy(),
+    };
   }
   try {
     await migrate(hub);
@@ -222,6 +240,47 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .columns(['severity_rank', 'last_seen'])
           .execute();
         await db.schema.createIndex('findings_cluster_scope').on('findings').columns(['cluster', 'scope']).execute();
+      },
+    },
+    '0003_filter_indexes': {
+      // Every list filter gets an index (so none scans 100k rows), `resource_name` makes the resource filter an
+      // indexed prefix match, and the plain scope index goes: resolution always filters by cluster too.
+      async up(db: KyselyType<unknown>) {
+        await db.schema
+          .alterTable('findings')
+          .addColumn('resource_name', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        const findings = db as unknown as KyselyType<HubDatabase>;
+        for (let last = ''; ; ) {
+          const rows = await findings
+            .selectFrom('findings')
+            .select(['uid', 'data'])
+            .where('uid', '>', last)
+            .orderBy('uid')
+            .limit(1000)
+            .execute();
+          if (rows.length === 0) break;
+          for (const r of rows) {
+            const name = resourceNameOf((JSON.parse(r.data) as Finding).resource);
+            await findings.updateTable('findings').set({ resource_name: name }).where('uid', '=', r.uid).execute();
+          }
+          last = rows[rows.length - 1]?.uid ?? last;
+        }
+        await db.schema.dropIndex('findings_scope').execute();
+        for (const cols of [
+          ['namespace', 'severity_rank'],
+          ['pillar', 'severity_rank'],
+          ['resource_name'],
+          ['resource_label'],
+          ['image'],
+          ['synced_at', 'updated_at'],
+        ]) {
+          await db.schema
+            .createIndex(`findings_${cols.join('_')}`)
+            .on('findings')
+            .columns(cols)
+            .execute();
+        }
       },
     },
   };

@@ -11,7 +11,11 @@ export const FINDINGS_QUERY = {
   pillar: csv('image, vulnerability, config, access, boundary, network'),
   cluster: { type: 'string', description: "cluster name ('' for cluster-less scans)" },
   namespace: str,
-  resource: { type: 'string', description: 'substring of the resource label' },
+  resource: {
+    type: 'string',
+    description:
+      'prefix of the resource name (object name, image reference, ARN, path) or of its label (`Kind ns/name`)',
+  },
   image: { type: 'string', description: 'image reference, or digest prefix' },
   rule: { type: 'string', description: 'rule id' },
   sort: {
@@ -21,6 +25,10 @@ export const FINDINGS_QUERY = {
   },
   page: { type: 'integer', minimum: 1, default: 1 },
   per_page: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  cursor: {
+    type: 'string',
+    description: 'keyset paging: the `next` of the previous page (same filters and sort); cost independent of depth',
+  },
 } as const;
 
 export const PAGE_QUERY = {
@@ -42,6 +50,7 @@ const page = (item: string) => ({
     page: { type: 'integer' },
     perPage: { type: 'integer' },
     total: { type: 'integer' },
+    next: { type: 'string', description: 'cursor of the following page (findings)' },
   },
 });
 const errors = {

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ResourceRef } from '../core/index.js';
 
 /**
  * The hub's tables, written once for SQLite and PostgreSQL: timestamps are ISO-8601 text (sortable in both),
@@ -24,6 +25,8 @@ export interface FindingsTable {
   scope: string;
   resource_type: string;
   resource_label: string;
+  /** The resource's own name (object name, image reference, ARN, path): the resource filter matches its prefix. */
+  resource_name: string;
   namespace: string;
   image: string;
   image_digest: string;
@@ -127,4 +130,18 @@ export interface HubDatabase {
   suppressions: SuppressionsTable;
   jobs: JobsTable;
   api_tokens: ApiTokensTable;
+}
+
+/** The name a user types to find a resource: the object's name, the image reference, the ARN, the file path. */
+export function resourceNameOf(r: ResourceRef): string {
+  switch (r.type) {
+    case 'kubernetes':
+      return r.name;
+    case 'image':
+      return r.reference;
+    case 'aws':
+      return r.arn;
+    case 'file':
+      return r.path;
+  }
 }

@@ -103,6 +103,7 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
         sort: text('sort'),
         page: Number(q.page ?? 1),
         perPage: Number(q.per_page ?? 50),
+        cursor: text('cursor') || undefined,
       });
     },
   );

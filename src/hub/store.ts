@@ -13,7 +13,7 @@ import {
   vulnerabilityOf,
 } from '../core/index.js';
 import type { HubDb } from './db.js';
-import type { FindingsTable, HubDatabase, ImagesTable } from './schema.js';
+import { type FindingsTable, type HubDatabase, type ImagesTable, resourceNameOf } from './schema.js';
 
 export const WORKFLOWS = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'] as const;
 export type Workflow = (typeof WORKFLOWS)[number];
@@ -48,7 +48,7 @@ export interface FindingQuery {
   pillar?: string[];
   cluster?: string;
   namespace?: string;
-  /** Substring of the resource label. */
+  /** Prefix of the resource name (object name, image reference, ARN, path) or of its label (`Kind ns/name`). */
   resource?: string;
   /** Image reference or digest (prefix). */
   image?: string;
@@ -56,6 +56,8 @@ export interface FindingQuery {
   sort?: string;
   page?: number;
   perPage?: number;
+  /** Keyset paging: the `next` of the previous page (same filters and sort). */
+  cursor?: string;
 }
 
 export interface Page<T> {
@@ -63,6 +65,8 @@ export interface Page<T> {
   page: number;
   perPage: number;
   total: number;
+  /** Cursor of the following page, when there may be one (findings only). */
+  next?: string;
 }
 
 export interface StoredFinding {
@@ -110,6 +114,52 @@ const SORTABLE: Record<string, keyof FindingsTable> = {
 };
 export const FINDING_SORT_KEYS = Object.keys(SORTABLE);
 const CHUNK = 400;
+/** How long a cached list total may be reused (writes by other hub processes on the same database). */
+const COUNT_TTL_MS = 5_000;
+/** Suppressions added or deleted by another hub process on the same database apply within this time. */
+const SUPPRESSION_RECHECK_MS = 60_000;
+/** 26 columns × 400 rows stays under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
+const UPSERT_CHUNK = 400;
+const PRIOR_COLUMNS = [
+  'uid',
+  'workflow',
+  'severity',
+  'title',
+  'status',
+  'first_seen',
+  'suppression_id',
+  'resolved_at',
+  'updated_at',
+  'synced_at',
+] as const;
+type PriorState = Pick<FindingsTable, (typeof PRIOR_COLUMNS)[number]>;
+/** Everything but the key is rewritten on conflict; the row already carries the kept values. */
+const UPSERT_COLUMNS = [
+  'id',
+  'cluster',
+  'rule_id',
+  'pillar',
+  'title',
+  'severity',
+  'severity_rank',
+  'status',
+  'workflow',
+  'scope',
+  'resource_type',
+  'resource_label',
+  'resource_name',
+  'namespace',
+  'image',
+  'image_digest',
+  'first_seen',
+  'last_seen',
+  'resolved_at',
+  'updated_at',
+  'synced_at',
+  'scan_id',
+  'suppression_id',
+  'data',
+] as const satisfies ReadonlyArray<keyof FindingsTable>;
 
 /**
  * The hub's findings store: ingest with dedupe and lifecycle, suppressions, and the read models behind the API.
@@ -117,6 +167,11 @@ const CHUNK = 400;
  */
 export class HubStore {
   readonly db: Kysely<HubDatabase>;
+  private writeVersion = 0;
+  private optimizedAt = 0;
+  private readonly counts = new Map<string, { n: number; at: number; version: number }>();
+  /** When a suppression next expires (or another process may have changed them): the workflow is refreshed then. */
+  private nextSuppressionChange = 0;
 
   constructor(
     readonly hub: HubDb,
@@ -178,61 +233,49 @@ export class HubStore {
       // Later duplicates of one id in a batch win, as if they were the newest report.
       const byUid = new Map<string, Finding>();
       for (const f of open) byUid.set(uidOf(cluster, f.id), f);
-      const existing = new Map<string, Pick<FindingsTable, 'uid' | 'workflow' | 'severity' | 'title' | 'status'>>();
+      const existing = new Map<string, PriorState>();
       for (const uids of chunks([...byUid.keys()])) {
-        const rows = await trx
-          .selectFrom('findings')
-          .select(['uid', 'workflow', 'severity', 'title', 'status'])
-          .where('uid', 'in', uids)
-          .execute();
+        const rows = await trx.selectFrom('findings').select(PRIOR_COLUMNS).where('uid', 'in', uids).execute();
         for (const r of rows) existing.set(r.uid, r);
       }
-      const inserts: FindingsTable[] = [];
+      // One upsert for new and seen-again findings: the row is computed here from the stored state, so both
+      // dialects run the same multi-row statement instead of one UPDATE per finding.
+      const rows: FindingsTable[] = [];
       for (const [uid, f] of byUid) {
         const row = rowOf(uid, cluster, f, scanId, now);
         const prior = existing.get(uid);
         const suppression = suppressionFor(suppressions, f, cluster);
         if (!prior) {
           summary.new++;
-          inserts.push({
-            ...row,
-            workflow: suppression || f.suppression ? 'SUPPRESSED' : 'NEW',
-            suppression_id: suppression?.id ?? null,
-          });
+          row.workflow = suppression || f.suppression ? 'SUPPRESSED' : 'NEW';
+          row.suppression_id = suppression?.id ?? null;
+          rows.push(row);
           continue;
         }
         const reopened = prior.workflow === 'RESOLVED';
         if (reopened) summary.reopened++;
         const changed =
           reopened || prior.severity !== row.severity || prior.title !== row.title || prior.status !== row.status;
-        // Kept from the stored row: identity, first sighting, workflow (unless reopened), export state.
-        const {
-          uid: _uid,
-          first_seen: _first,
-          workflow: _workflow,
-          suppression_id: _suppression,
-          resolved_at: _resolved,
-          updated_at: _updated,
-          synced_at: _synced,
-          ...update
-        } = row;
+        // Kept from the stored row: first sighting, workflow (unless reopened), export state (unless changed).
+        row.first_seen = prior.first_seen;
+        row.workflow = reopened ? (suppression ? 'SUPPRESSED' : 'NEW') : prior.workflow;
+        row.suppression_id = reopened ? (suppression?.id ?? null) : prior.suppression_id;
+        row.resolved_at = reopened ? null : prior.resolved_at;
+        row.updated_at = changed ? now : prior.updated_at;
+        row.synced_at = changed ? null : prior.synced_at;
+        rows.push(row);
+      }
+      for (const part of chunks(rows, UPSERT_CHUNK)) {
         await trx
-          .updateTable('findings')
-          .set({
-            ...update,
-            ...(reopened
-              ? {
-                  workflow: suppression ? 'SUPPRESSED' : 'NEW',
-                  suppression_id: suppression?.id ?? null,
-                  resolved_at: null,
-                }
-              : {}),
-            ...(changed ? { updated_at: now, synced_at: null } : {}),
-          })
-          .where('uid', '=', uid)
+          .insertInto('findings')
+          .values(part)
+          .onConflict((oc) =>
+            oc
+              .column('uid')
+              .doUpdateSet((eb) => Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+          )
           .execute();
       }
-      for (const rows of chunks(inserts, 500)) await trx.insertInto('findings').values(rows).execute();
       summary.stored = byUid.size;
 
       // Resolution: findings of a covered resource not seen in this scan, and ids now reported as pass/skipped.
@@ -265,7 +308,17 @@ export class HubStore {
         .where('id', '=', scanId)
         .execute();
     });
+    this.changed();
+    if (Date.now() - this.optimizedAt > 30_000) {
+      this.optimizedAt = Date.now();
+      await this.hub.optimize();
+    }
     return summary;
+  }
+
+  /** Any write through this store: cached list totals are stale. */
+  private changed(): void {
+    this.writeVersion++;
   }
 
   /** Images named by digest in findings get a row so the image list shows them even without a pull by the hub. */
@@ -284,30 +337,65 @@ export class HubStore {
     await upsertImage(this.db, image, this.now());
   }
 
+  /**
+   * A page of findings. `cursor` (the `next` of the previous page) pages by keyset — the cost does not grow with the
+   * depth — while `page` keeps offset paging for the dashboard's numbered pages. `total` is cached per filter for a
+   * few seconds (writes through this store clear it), so paging through a large result counts once.
+   */
   async listFindings(q: FindingQuery): Promise<Page<StoredFinding>> {
-    await this.refreshSuppressions();
+    if (this.clock().getTime() >= this.nextSuppressionChange) await this.refreshSuppressions();
     const page = Math.max(1, q.page ?? 1);
     const perPage = Math.min(500, Math.max(1, q.perPage ?? 50));
+    const order = parseSort(q.sort);
     const filtered = this.filteredFindings(q);
-    const total = await filtered.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const total = await this.cachedCount(filtered, q);
     let query = filtered.selectAll();
-    for (const [column, dir] of parseSort(q.sort)) query = query.orderBy(column, dir);
-    const rows = await query
-      .orderBy('uid')
-      .limit(perPage)
-      .offset((page - 1) * perPage)
-      .execute();
-    return { items: rows.map(toStoredFinding), page, perPage, total: Number(total.n) };
+    for (const [column, dir] of order) query = query.orderBy(column, dir);
+    query = query.orderBy('uid');
+    if (q.cursor) {
+      const after = decodeCursor(q.cursor, order.length);
+      query = query.where((eb) =>
+        eb.or(
+          [...order, ['uid', 'asc'] as const].map(([column, dir], i) =>
+            eb.and([
+              ...order.slice(0, i).map(([c], j) => eb(c, '=', after[j] as string | number)),
+              eb(column, dir === 'desc' ? '<' : '>', after[i] as string | number),
+            ]),
+          ),
+        ),
+      );
+    } else if (page > 1) query = query.offset((page - 1) * perPage);
+    const rows = await query.limit(perPage).execute();
+    const last = rows[rows.length - 1];
+    const next =
+      rows.length === perPage && last
+        ? encodeCursor([...order.map(([c]) => last[c] as string | number), last.uid])
+        : undefined;
+    return { items: rows.map(toStoredFinding), page, perPage, total, ...(next ? { next } : {}) };
+  }
+
+  private async cachedCount(
+    filtered: SelectQueryBuilder<HubDatabase, 'findings', object>,
+    q: FindingQuery,
+  ): Promise<number> {
+    const { sort: _s, page: _p, perPage: _pp, cursor: _c, ...filters } = q;
+    const key = JSON.stringify(filters);
+    const now = Date.now();
+    const hit = this.counts.get(key);
+    if (hit && hit.version === this.writeVersion && now - hit.at < COUNT_TTL_MS) return hit.n;
+    const r = await filtered.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    if (this.counts.size > 1000) this.counts.clear();
+    this.counts.set(key, { n: Number(r.n), at: now, version: this.writeVersion });
+    return Number(r.n);
   }
 
   private filteredFindings(q: FindingQuery): SelectQueryBuilder<HubDatabase, 'findings', object> {
     let query = this.db.selectFrom('findings');
-    if (q.severity?.length)
-      query = query.where(
-        'severity',
-        'in',
-        q.severity.map((s) => s.toUpperCase()),
-      );
+    if (q.severity?.length) {
+      // By rank: the (severity_rank, last_seen) index serves both this filter and the default order.
+      const ranks = q.severity.map((s) => s.toUpperCase()).filter((s): s is Severity => isSeverity(s));
+      query = query.where('severity_rank', 'in', ranks.length ? ranks.map(severityRank) : [-1]);
+    }
     if (q.status?.length) {
       const workflows = q.status
         .map((s) => s.toUpperCase())
@@ -320,11 +408,24 @@ export class HubStore {
     if (q.cluster !== undefined) query = query.where('cluster', '=', q.cluster);
     if (q.namespace !== undefined) query = query.where('namespace', '=', q.namespace);
     if (q.rule) query = query.where('rule_id', '=', q.rule);
-    if (q.resource) query = query.where('resource_label', 'like', `%${escapeLike(q.resource)}%`);
+    if (q.resource) {
+      // Prefix of the resource's name or of its label, as ranges so an index serves them in both dialects.
+      const from = q.resource;
+      const to = `${from}\u{10ffff}`;
+      query = query.where((eb) =>
+        eb.or([
+          eb.and([eb('resource_name', '>=', from), eb('resource_name', '<', to)]),
+          eb.and([eb('resource_label', '>=', from), eb('resource_label', '<', to)]),
+        ]),
+      );
+    }
     if (q.image) {
       const image = q.image;
       query = query.where((eb) =>
-        eb.or([eb('image_digest', 'like', `${escapeLike(image)}%`), eb('image', '=', image)]),
+        eb.or([
+          eb.and([eb('image_digest', '>=', image), eb('image_digest', '<', `${image}\u{10ffff}`)]),
+          eb('image', '=', image),
+        ]),
       );
     }
     return query;
@@ -344,6 +445,7 @@ export class HubStore {
       .where('uid', '=', uid)
       .where('workflow', 'in', ['NEW', 'NOTIFIED'])
       .execute();
+    this.changed();
     return this.getFinding(uid);
   }
 
@@ -388,6 +490,8 @@ export class HubStore {
   async refreshSuppressions(): Promise<void> {
     const now = this.now();
     const active = await activeSuppressions(this.db, now);
+    const expiries = active.flatMap((a) => (a.expires_at ? [Date.parse(a.expires_at)] : []));
+    this.nextSuppressionChange = Math.min(this.clock().getTime() + SUPPRESSION_RECHECK_MS, ...expiries);
     const activeIds = active.map((s) => s.id);
     let lift = this.db
       .updateTable('findings')
@@ -406,6 +510,7 @@ export class HubStore {
       if (s.cluster) apply = apply.where('cluster', '=', s.cluster);
       await apply.execute();
     }
+    this.changed();
   }
 
   async listImages(page = 1, perPage = 50): Promise<Page<ImageSummary>> {
@@ -803,6 +908,7 @@ function rowOf(uid: string, cluster: string, f: Finding, scanId: string, now: st
     scope: scopeOf(r),
     resource_type: r.type === 'kubernetes' ? r.kind : r.type === 'aws' ? (r.resourceType ?? 'aws') : r.type,
     resource_label: resourceLabel(r),
+    resource_name: resourceNameOf(r),
     namespace: r.type === 'kubernetes' ? (r.namespace ?? '') : '',
     image: r.type === 'image' ? r.reference : '',
     image_digest: r.type === 'image' ? (r.digest ?? '') : '',
@@ -1016,8 +1122,31 @@ function emptyCounts(): SeverityCounts {
   return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFO: 0 };
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[%_]/g, '');
+function isSeverity(s: string): s is Severity {
+  return (SEVERITIES as readonly string[]).includes(s);
+}
+
+function encodeCursor(values: Array<string | number>): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sortKeys: number): Array<string | number> {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    values = undefined;
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== sortKeys + 1 ||
+    !values.every((v) => typeof v === 'string' || typeof v === 'number')
+  ) {
+    throw new InputError('not a cursor of this listing (use the `next` of the previous page with the same sort)', {
+      field: 'cursor',
+    });
+  }
+  return values as Array<string | number>;
 }
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {

@@ -195,6 +195,21 @@ for (const backend of [sqliteBackend(), postgresBackend()] as Backend[]) {
         assert.equal((await store.listFindings({ severity: ['critical'] })).total, 5);
         assert.equal((await store.listFindings({ pillar: ['access'], namespace: 'pay' })).total, 5);
         assert.equal((await store.listFindings({ resource: 'Deployment shop/' })).total, 12);
+        assert.equal((await store.listFindings({ resource: web.name })).total, 25, 'prefix of the object name');
+        assert.equal((await store.listFindings({ resource: 'hop/' })).total, 0, 'a prefix, not a substring');
+        // Keyset paging walks the same order as offsets, for ascending, descending and mixed sorts.
+        for (const sort of ['rule', '-severity,-last_seen', 'namespace,-rule']) {
+          const byOffset = (await store.listFindings({ perPage: 25, sort })).items.map((i) => i.uid);
+          const byCursor: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.listFindings({ perPage: 7, sort, cursor });
+            byCursor.push(...page.items.map((i) => i.uid));
+            cursor = page.next;
+          } while (cursor);
+          assert.deepEqual(byCursor, byOffset, `cursor order for sort=${sort}`);
+        }
+        await assert.rejects(store.listFindings({ cursor: 'garbage' }), /not a cursor/);
         const bySeverity = await store.listFindings({ perPage: 5 });
         assert.ok(
           bySeverity.items.every((i) => i.severity === 'CRITICAL'),
