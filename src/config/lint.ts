@@ -19,7 +19,7 @@ import { findingOf } from './rule.js';
 import { emptySettings, type LintSettings } from './settings.js';
 import { applyDirectives, type LineSpan, readDirectives } from './suppress.js';
 import { checkUserConsistency, type ImageUserFacts, imageRepository } from './user.js';
-import { DEFAULT_SA_RULE, WORKLOAD_RULES } from './workload.js';
+import { DEFAULT_SA_RULE, visitWorkloadHits } from './workload.js';
 
 export interface LintOptions {
   settings?: LintSettings;
@@ -122,19 +122,17 @@ function lintManifests(snapshot: Snapshot, options: LintOptions, settings: LintS
   };
   for (const w of workloads) {
     const resource = workloadRef(w);
-    for (const rule of WORKLOAD_RULES) {
-      for (const h of rule.check(w, ctx)) {
-        findings.push(
-          findingOf(rule.meta, {
-            resource,
-            message: h.message,
-            discriminator: h.discriminator,
-            severity: h.severity,
-            evidence: { field: h.field },
-          }),
-        );
-      }
-    }
+    visitWorkloadHits(w, ctx, (rule, h) => {
+      findings.push(
+        findingOf(rule, {
+          resource,
+          message: h.message,
+          discriminator: h.discriminator,
+          severity: h.severity,
+          evidence: { field: h.field },
+        }),
+      );
+    });
   }
   for (const sa of snapshot.ofKind('ServiceAccount')) {
     if (sa.name !== 'default' || sa.raw.automountServiceAccountToken === false) continue;

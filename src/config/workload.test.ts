@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import { buildSnapshot, expandWorkloads, type Snapshot } from '../inputs/index.js';
 import {
   checkUserConsistency,
+  evaluateWorkload,
   type ImageUserFacts,
   LATEST_PSS_VERSION,
   namespacePolicy,
   parsePssVersion,
   scanPodSecurity,
-  WORKLOAD_RULES,
   workloadRef,
 } from './index.js';
 
@@ -59,8 +59,7 @@ const HARDENED = {
 function ruleIds(snapshot: Snapshot, options = {}): string[] {
   const out: string[] = [];
   for (const w of expandWorkloads(snapshot)) {
-    for (const r of WORKLOAD_RULES)
-      for (const _ of r.check(w, { snapshot, options })) out.push(r.meta.id.replace('workload/', ''));
+    for (const h of evaluateWorkload(w, { snapshot, options })) out.push(h.rule.id.replace('workload/', ''));
   }
   return out.sort();
 }

@@ -25,9 +25,17 @@ export interface WorkloadHit {
   severity?: Severity;
 }
 
+export interface WorkloadContext {
+  snapshot: Snapshot;
+  options: WorkloadOptions;
+}
+
+type Hit = Omit<WorkloadHit, 'rule'>;
+
 export interface WorkloadRule {
   meta: RuleMeta;
-  check(w: WorkloadPod, ctx: { snapshot: Snapshot; options: WorkloadOptions }): Omit<WorkloadHit, 'rule'>[];
+  /** Pure: the hits of this rule on one pod template, read through its precomputed view. */
+  check(p: PodView, ctx: WorkloadContext): readonly Hit[];
 }
 
 const meta = ruleFamily('workload', 'workload');
@@ -35,42 +43,72 @@ const meta = ruleFamily('workload', 'workload');
 type Json = Record<string, unknown>;
 const rec = (v: unknown): Json | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const EMPTY_LIST: readonly unknown[] = Object.freeze([]);
+const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : EMPTY_LIST);
+const NONE: readonly Hit[] = Object.freeze([]);
 
-interface ContainerCtx {
+export interface ContainerView {
   c: ContainerSpec;
   sc: Json | undefined;
   name: string;
   path: string;
   list: 'containers' | 'initContainers' | 'ephemeralContainers';
+  /** Not an ephemeral debug container: the controls that harden long-lived processes apply. */
+  hardened: boolean;
+  /** Keeps running next to the app (regular containers and restartable init "sidecars"). */
+  app: boolean;
+  user: EffectiveUser;
 }
 
-const containerCache = new WeakMap<WorkloadPod, ContainerCtx[]>();
+/** One pod template read once: containers with their securityContext, field paths and effective user. */
+export interface PodView {
+  w: WorkloadPod;
+  podSc: Json | undefined;
+  containers: readonly ContainerView[];
+  volumes: readonly unknown[];
+}
 
-/** Every container of the pod with its securityContext and field path (computed once per workload). */
-function containers(w: WorkloadPod): ContainerCtx[] {
-  const cached = containerCache.get(w);
-  if (cached) return cached;
-  const out = allContainers(w.spec).map(({ container, list, index }) => ({
-    c: container,
-    sc: rec(container.securityContext),
-    name: container.name ?? `#${index}`,
-    path: `${w.specPath}.${list}[${index}]`,
-    list,
-  }));
-  containerCache.set(w, out);
+export interface EffectiveUser {
+  runAsUser?: number;
+  runAsNonRoot?: boolean;
+  runAsGroup?: number;
+}
+
+/** Precomputes what every workload rule reads from a pod template, so no rule walks the spec again. */
+export function podView(w: WorkloadPod): PodView {
+  const podSc = rec(w.spec.securityContext);
+  const containers: ContainerView[] = [];
+  for (const { container, list, index } of allContainers(w.spec)) {
+    const sc = rec(container.securityContext);
+    containers.push({
+      c: container,
+      sc,
+      name: container.name ?? `#${index}`,
+      path: `${w.specPath}.${list}[${index}]`,
+      list,
+      hardened: list !== 'ephemeralContainers',
+      app: list === 'containers' || (list === 'initContainers' && container.restartPolicy === 'Always'),
+      user: userOf(podSc, sc),
+    });
+  }
+  return { w, podSc, containers, volumes: arr(w.spec.volumes) };
+}
+
+/** Runs every workload rule on one pod template (the view is built once) and hands each hit to `onHit`. */
+export function visitWorkloadHits(
+  w: WorkloadPod,
+  ctx: WorkloadContext,
+  onHit: (rule: RuleMeta, hit: Omit<WorkloadHit, 'rule'>) => void,
+): void {
+  const p = podView(w);
+  for (const rule of WORKLOAD_RULES) for (const h of rule.check(p, ctx)) onHit(rule.meta, h);
+}
+
+/** Every workload rule's hits on one pod template. */
+export function evaluateWorkload(w: WorkloadPod, ctx: WorkloadContext): WorkloadHit[] {
+  const out: WorkloadHit[] = [];
+  visitWorkloadHits(w, ctx, (rule, h) => out.push({ rule, ...h }));
   return out;
-}
-
-function podSc(w: WorkloadPod): Json | undefined {
-  return rec(w.spec.securityContext);
-}
-
-/** Containers that keep running (ephemeral debug containers and init containers are judged less strictly). */
-function appContainers(w: WorkloadPod): ContainerCtx[] {
-  return containers(w).filter(
-    (x) => x.list === 'containers' || (x.list === 'initContainers' && x.c.restartPolicy === 'Always'),
-  );
 }
 
 const privileged: WorkloadRule = {
@@ -81,15 +119,21 @@ const privileged: WorkloadRule = {
     ['POD-01', 'CIS-EKS-4.2.1', 'PSS-baseline:privileged'],
     'Remove securityContext.privileged; add only the capability needed.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => x.sc?.privileged === true)
-      .map((x) => ({
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (x.sc?.privileged !== true) continue;
+      (out ??= []).push({
         message: `${x.list} ${x.name} runs privileged (root on the node)`,
         field: `${x.path}.securityContext.privileged`,
         discriminator: x.name,
-      })),
+      });
+    }
+    return out ?? NONE;
+  },
 };
+
+const HOST_NAMESPACE_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
 
 const hostNamespaces: WorkloadRule = {
   meta: meta(
@@ -99,11 +143,29 @@ const hostNamespaces: WorkloadRule = {
     ['POD-06', 'CIS-EKS-4.2.2', 'CIS-EKS-4.2.3', 'CIS-EKS-4.2.4'],
     'Set hostNetwork, hostPID and hostIPC to false.',
   ),
-  check: (w) =>
-    (['hostNetwork', 'hostPID', 'hostIPC'] as const)
-      .filter((k) => w.spec[k] === true)
-      .map((k) => ({ message: `${k}: true`, field: `${w.specPath}.${k}`, discriminator: k })),
+  check: ({ w }) => {
+    let out: Hit[] | undefined;
+    for (const k of HOST_NAMESPACE_FIELDS) {
+      if (w.spec[k] === true)
+        (out ??= []).push({ message: `${k}: true`, field: `${w.specPath}.${k}`, discriminator: k });
+    }
+    return out ?? NONE;
+  },
 };
+
+/** Whether every mount of the volume (there is at least one) is read-only. */
+function mountedReadOnly(p: PodView, volume: unknown): boolean {
+  let mounts = 0;
+  for (const x of p.containers) {
+    for (const m of arr(x.c.volumeMounts)) {
+      const mount = rec(m);
+      if (!mount || mount.name !== volume) continue;
+      if (mount.readOnly !== true) return false;
+      mounts++;
+    }
+  }
+  return mounts > 0;
+}
 
 const hostPath: WorkloadRule = {
   meta: meta(
@@ -113,32 +175,27 @@ const hostPath: WorkloadRule = {
     ['POD-08', 'PSS-baseline:hostPathVolumes'],
     'Avoid hostPath; if needed, allow-list the prefix in .rampart.yaml and mount it readOnly.',
   ),
-  check: (w, { options }) => {
-    const out: Omit<WorkloadHit, 'rule'>[] = [];
-    arr(w.spec.volumes).forEach((v, i) => {
+  check: (p, { options }) => {
+    let out: Hit[] | undefined;
+    p.volumes.forEach((v, i) => {
       const vol = rec(v);
       const hp = rec(vol?.hostPath);
       if (!vol || !hp) return;
       const path = String(hp.path ?? '');
       if (isRuntimeSocket(path)) return; // reported by runtime-socket
-      const mounts = containers(w).flatMap((x) =>
-        arr(x.c.volumeMounts)
-          .map(rec)
-          .filter((m) => m?.name === vol.name),
-      );
-      const readOnly = mounts.length > 0 && mounts.every((m) => m?.readOnly === true);
+      const readOnly = mountedReadOnly(p, vol.name);
       const allowed = (options.hostPathAllowList ?? []).some(
-        (p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`),
+        (a) => path === a || path.startsWith(a.endsWith('/') ? a : `${a}/`),
       );
       if (allowed && readOnly) return;
-      out.push({
+      (out ??= []).push({
         message: `volume ${String(vol.name)} mounts host path ${path}${readOnly ? ' (read-only)' : ' read-write'}${allowed ? ' (allow-listed, but must be readOnly)' : ''}`,
-        field: `${w.specPath}.volumes[${i}].hostPath`,
+        field: `${p.w.specPath}.volumes[${i}].hostPath`,
         discriminator: String(vol.name),
         severity: readOnly ? 'MEDIUM' : 'HIGH',
       });
     });
-    return out;
+    return out ?? NONE;
   },
 };
 
@@ -150,21 +207,26 @@ const runtimeSocket: WorkloadRule = {
     ['POD-09'],
     'Never mount docker/containerd/crio sockets; use a rootless builder.',
   ),
-  check: (w) =>
-    arr(w.spec.volumes).flatMap((v, i) => {
+  check: (p) => {
+    let out: Hit[] | undefined;
+    p.volumes.forEach((v, i) => {
       const vol = rec(v);
       const path = String(rec(vol?.hostPath)?.path ?? '');
-      return vol && path && isRuntimeSocket(path)
-        ? [
-            {
-              message: `volume ${String(vol.name)} mounts ${path}: control of every container on the node`,
-              field: `${w.specPath}.volumes[${i}].hostPath.path`,
-              discriminator: String(vol.name),
-            },
-          ]
-        : [];
-    }),
+      if (!vol || !path || !isRuntimeSocket(path)) return;
+      (out ??= []).push({
+        message: `volume ${String(vol.name)} mounts ${path}: control of every container on the node`,
+        field: `${p.w.specPath}.volumes[${i}].hostPath.path`,
+        discriminator: String(vol.name),
+      });
+    });
+    return out ?? NONE;
+  },
 };
+
+function normalizeCapability(c: unknown): string {
+  const s = String(c).toUpperCase();
+  return s.startsWith('CAP_') ? s.slice(4) : s;
+}
 
 const capabilities: WorkloadRule = {
   meta: meta(
@@ -174,32 +236,34 @@ const capabilities: WorkloadRule = {
     ['POD-05', 'PSS-restricted:capabilities_restricted'],
     'Set capabilities.drop: [ALL] and add only NET_BIND_SERVICE if needed.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => x.list !== 'ephemeralContainers')
-      .flatMap((x) => {
-        const caps = rec(x.sc?.capabilities);
-        const out: Omit<WorkloadHit, 'rule'>[] = [];
-        const dangerous = arr(caps?.add)
-          .map((c) => String(c).toUpperCase().replace(/^CAP_/, ''))
-          .filter((c) => DANGEROUS_CAPABILITIES.has(c));
-        if (dangerous.length > 0) {
-          out.push({
-            message: `${x.name} adds ${dangerous.join(', ')}`,
-            field: `${x.path}.securityContext.capabilities.add`,
-            discriminator: `${x.name}:add`,
-            severity: 'HIGH',
-          });
-        }
-        if (!arr(caps?.drop).some((c) => String(c).toUpperCase() === 'ALL')) {
-          out.push({
-            message: `${x.name} does not drop ALL capabilities`,
-            field: `${x.path}.securityContext.capabilities.drop`,
-            discriminator: `${x.name}:drop`,
-          });
-        }
-        return out;
-      }),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.hardened) continue;
+      const caps = rec(x.sc?.capabilities);
+      let dangerous: string[] | undefined;
+      for (const c of arr(caps?.add)) {
+        const name = normalizeCapability(c);
+        if (DANGEROUS_CAPABILITIES.has(name)) (dangerous ??= []).push(name);
+      }
+      if (dangerous) {
+        (out ??= []).push({
+          message: `${x.name} adds ${dangerous.join(', ')}`,
+          field: `${x.path}.securityContext.capabilities.add`,
+          discriminator: `${x.name}:add`,
+          severity: 'HIGH',
+        });
+      }
+      if (!arr(caps?.drop).some((c) => String(c).toUpperCase() === 'ALL')) {
+        (out ??= []).push({
+          message: `${x.name} does not drop ALL capabilities`,
+          field: `${x.path}.securityContext.capabilities.drop`,
+          discriminator: `${x.name}:drop`,
+        });
+      }
+    }
+    return out ?? NONE;
+  },
 };
 
 const privilegeEscalation: WorkloadRule = {
@@ -210,23 +274,23 @@ const privilegeEscalation: WorkloadRule = {
     ['POD-03', 'CIS-EKS-4.2.5'],
     'Set securityContext.allowPrivilegeEscalation: false.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => x.list !== 'ephemeralContainers' && x.sc?.allowPrivilegeEscalation !== false)
-      .map((x) => ({
-        message: `${x.name}: allowPrivilegeEscalation is ${x.sc?.allowPrivilegeEscalation === true ? 'true' : 'not set (defaults to true)'}`,
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const ape = x.sc?.allowPrivilegeEscalation;
+      if (!x.hardened || ape === false) continue;
+      (out ??= []).push({
+        message: `${x.name}: allowPrivilegeEscalation is ${ape === true ? 'true' : 'not set (defaults to true)'}`,
         field: `${x.path}.securityContext.allowPrivilegeEscalation`,
         discriminator: x.name,
-        severity: x.sc?.allowPrivilegeEscalation === true ? 'HIGH' : undefined,
-      })),
+        severity: ape === true ? 'HIGH' : undefined,
+      });
+    }
+    return out ?? NONE;
+  },
 };
 
-/** The effective runAsUser / runAsNonRoot of a container: its own value, else the pod's. */
-export function effectiveUser(
-  w: WorkloadPod,
-  sc: Json | undefined,
-): { runAsUser?: number; runAsNonRoot?: boolean; runAsGroup?: number } {
-  const pod = podSc(w);
+function userOf(pod: Json | undefined, sc: Json | undefined): EffectiveUser {
   const uid = sc?.runAsUser ?? pod?.runAsUser;
   const gid = sc?.runAsGroup ?? pod?.runAsGroup;
   const nonRoot = typeof sc?.runAsNonRoot === 'boolean' ? sc.runAsNonRoot : pod?.runAsNonRoot;
@@ -237,6 +301,11 @@ export function effectiveUser(
   };
 }
 
+/** The effective runAsUser / runAsNonRoot of a container: its own value, else the pod's. */
+export function effectiveUser(w: WorkloadPod, sc: Json | undefined): EffectiveUser {
+  return userOf(rec(w.spec.securityContext), sc);
+}
+
 const runAsRoot: WorkloadRule = {
   meta: meta(
     'run-as-root',
@@ -245,35 +314,35 @@ const runAsRoot: WorkloadRule = {
     ['POD-02'],
     'Set runAsNonRoot: true and a non-zero runAsUser/runAsGroup at pod level.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => x.list !== 'ephemeralContainers')
-      .flatMap((x) => {
-        const u = effectiveUser(w, x.sc);
-        const out: Omit<WorkloadHit, 'rule'>[] = [];
-        if (u.runAsUser === 0)
-          out.push({
-            message: `${x.name} sets runAsUser: 0`,
-            field: `${x.path}.securityContext.runAsUser`,
-            discriminator: `${x.name}:uid`,
-          });
-        if (u.runAsGroup === 0)
-          out.push({
-            message: `${x.name} sets runAsGroup: 0`,
-            field: `${x.path}.securityContext.runAsGroup`,
-            discriminator: `${x.name}:gid`,
-            severity: 'LOW',
-          });
-        if (u.runAsNonRoot !== true && u.runAsUser !== 0) {
-          out.push({
-            message: `${x.name}: runAsNonRoot is ${u.runAsNonRoot === false ? 'false' : 'not set'}${u.runAsUser ? ` (runAsUser ${u.runAsUser})` : ', so the image decides (often root)'}`,
-            field: `${x.path}.securityContext.runAsNonRoot`,
-            discriminator: `${x.name}:nonroot`,
-            severity: u.runAsUser ? 'LOW' : 'MEDIUM',
-          });
-        }
-        return out;
-      }),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.hardened) continue;
+      const u = x.user;
+      if (u.runAsUser === 0)
+        (out ??= []).push({
+          message: `${x.name} sets runAsUser: 0`,
+          field: `${x.path}.securityContext.runAsUser`,
+          discriminator: `${x.name}:uid`,
+        });
+      if (u.runAsGroup === 0)
+        (out ??= []).push({
+          message: `${x.name} sets runAsGroup: 0`,
+          field: `${x.path}.securityContext.runAsGroup`,
+          discriminator: `${x.name}:gid`,
+          severity: 'LOW',
+        });
+      if (u.runAsNonRoot !== true && u.runAsUser !== 0) {
+        (out ??= []).push({
+          message: `${x.name}: runAsNonRoot is ${u.runAsNonRoot === false ? 'false' : 'not set'}${u.runAsUser ? ` (runAsUser ${u.runAsUser})` : ', so the image decides (often root)'}`,
+          field: `${x.path}.securityContext.runAsNonRoot`,
+          discriminator: `${x.name}:nonroot`,
+          severity: u.runAsUser ? 'LOW' : 'MEDIUM',
+        });
+      }
+    }
+    return out ?? NONE;
+  },
 };
 
 const readOnlyRoot: WorkloadRule = {
@@ -284,14 +353,18 @@ const readOnlyRoot: WorkloadRule = {
     ['POD-04'],
     'Set readOnlyRootFilesystem: true and mount emptyDir where the app writes.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => x.list !== 'ephemeralContainers' && x.sc?.readOnlyRootFilesystem !== true)
-      .map((x) => ({
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.hardened || x.sc?.readOnlyRootFilesystem === true) continue;
+      (out ??= []).push({
         message: `${x.name}: readOnlyRootFilesystem is not true`,
         field: `${x.path}.securityContext.readOnlyRootFilesystem`,
         discriminator: x.name,
-      })),
+      });
+    }
+    return out ?? NONE;
+  },
 };
 
 const seccomp: WorkloadRule = {
@@ -302,22 +375,21 @@ const seccomp: WorkloadRule = {
     ['POD-10'],
     'Set securityContext.seccompProfile.type: RuntimeDefault at pod level.',
   ),
-  check: (w) => {
-    const podType = rec(podSc(w)?.seccompProfile)?.type;
-    return containers(w)
-      .filter((x) => x.list !== 'ephemeralContainers')
-      .flatMap((x) => {
-        const t = rec(x.sc?.seccompProfile)?.type ?? podType;
-        if (t === 'RuntimeDefault' || t === 'Localhost') return [];
-        return [
-          {
-            message: `${x.name}: seccomp profile is ${t === undefined ? 'not set (Unconfined on most runtimes)' : String(t)}`,
-            field: `${x.path}.securityContext.seccompProfile`,
-            discriminator: x.name,
-            severity: t === 'Unconfined' ? ('MEDIUM' as const) : undefined,
-          },
-        ];
+  check: (p) => {
+    const podType = rec(p.podSc?.seccompProfile)?.type;
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.hardened) continue;
+      const t = rec(x.sc?.seccompProfile)?.type ?? podType;
+      if (t === 'RuntimeDefault' || t === 'Localhost') continue;
+      (out ??= []).push({
+        message: `${x.name}: seccomp profile is ${t === undefined ? 'not set (Unconfined on most runtimes)' : String(t)}`,
+        field: `${x.path}.securityContext.seccompProfile`,
+        discriminator: x.name,
+        severity: t === 'Unconfined' ? 'MEDIUM' : undefined,
       });
+    }
+    return out ?? NONE;
   },
 };
 
@@ -329,22 +401,30 @@ const hostPorts: WorkloadRule = {
     ['POD-07'],
     'Expose the port through a Service instead of hostPort.',
   ),
-  check: (w) =>
-    containers(w).flatMap((x) =>
-      arr(x.c.ports).flatMap((p, i) => {
-        const hp = rec(p)?.hostPort;
-        return typeof hp === 'number' && hp !== 0
-          ? [
-              {
-                message: `${x.name} binds host port ${hp}`,
-                field: `${x.path}.ports[${i}].hostPort`,
-                discriminator: `${x.name}:${hp}`,
-              },
-            ]
-          : [];
-      }),
-    ),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const ports = arr(x.c.ports);
+      for (let i = 0; i < ports.length; i++) {
+        const hp = rec(ports[i])?.hostPort;
+        if (typeof hp !== 'number' || hp === 0) continue;
+        (out ??= []).push({
+          message: `${x.name} binds host port ${hp}`,
+          field: `${x.path}.ports[${i}].hostPort`,
+          discriminator: `${x.name}:${hp}`,
+        });
+      }
+    }
+    return out ?? NONE;
+  },
 };
+
+/** requests.cpu, requests.memory and limits.memory (a CPU limit only throttles, so it is not required). */
+const REQUIRED_RESOURCES = [
+  ['requests', 'cpu'],
+  ['requests', 'memory'],
+  ['limits', 'memory'],
+] as const;
 
 const resources: WorkloadRule = {
   meta: meta(
@@ -354,19 +434,23 @@ const resources: WorkloadRule = {
     ['POD-12'],
     'Set resources.requests and resources.limits (at least memory) on every container.',
   ),
-  check: (w) =>
-    appContainers(w).flatMap((x) => {
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.app) continue;
       const r = rec(x.c.resources);
-      const missing: string[] = [];
-      for (const kind of ['requests', 'limits'] as const) {
-        for (const res of ['cpu', 'memory'])
-          if (rec(r?.[kind])?.[res] === undefined && !(kind === 'limits' && res === 'cpu'))
-            missing.push(`${kind}.${res}`);
-      }
-      return missing.length > 0
-        ? [{ message: `${x.name} has no ${missing.join(', ')}`, field: `${x.path}.resources`, discriminator: x.name }]
-        : [];
-    }),
+      let missing: string[] | undefined;
+      for (const [kind, res] of REQUIRED_RESOURCES)
+        if (rec(r?.[kind])?.[res] === undefined) (missing ??= []).push(`${kind}.${res}`);
+      if (missing)
+        (out ??= []).push({
+          message: `${x.name} has no ${missing.join(', ')}`,
+          field: `${x.path}.resources`,
+          discriminator: x.name,
+        });
+    }
+    return out ?? NONE;
+  },
 };
 
 const probes: WorkloadRule = {
@@ -377,14 +461,23 @@ const probes: WorkloadRule = {
     ['BPG-reliability'],
     'Define readinessProbe and livenessProbe for long-running containers.',
   ),
-  check: (w) => {
-    if (w.ownerKind === 'Job' || w.ownerKind === 'CronJob') return [];
-    return appContainers(w).flatMap((x) => {
-      const missing = ['readinessProbe', 'livenessProbe'].filter((p) => x.c[p] === undefined);
-      return missing.length > 0
-        ? [{ message: `${x.name} has no ${missing.join(' or ')}`, field: `${x.path}`, discriminator: x.name }]
-        : [];
-    });
+  check: (p) => {
+    if (p.w.ownerKind === 'Job' || p.w.ownerKind === 'CronJob') return NONE;
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      if (!x.app) continue;
+      const noReadiness = x.c.readinessProbe === undefined;
+      const noLiveness = x.c.livenessProbe === undefined;
+      if (!noReadiness && !noLiveness) continue;
+      const missing =
+        noReadiness && noLiveness
+          ? 'readinessProbe or livenessProbe'
+          : noReadiness
+            ? 'readinessProbe'
+            : 'livenessProbe';
+      (out ??= []).push({ message: `${x.name} has no ${missing}`, field: `${x.path}`, discriminator: x.name });
+    }
+    return out ?? NONE;
   },
 };
 
@@ -396,29 +489,32 @@ const secretEnv: WorkloadRule = {
     ['POD-13', 'CIS-EKS-4.4.1'],
     'Mount Secrets as files (volumes) instead of env/envFrom.',
   ),
-  check: (w) =>
-    containers(w).flatMap((x) => {
-      const out: Omit<WorkloadHit, 'rule'>[] = [];
-      arr(x.c.env).forEach((e, i) => {
-        const ev = rec(e);
-        if (rec(rec(ev?.valueFrom)?.secretKeyRef))
-          out.push({
-            message: `${x.name} env ${String(ev?.name)} comes from a Secret`,
-            field: `${x.path}.env[${i}]`,
-            discriminator: `${x.name}:${String(ev?.name)}`,
-          });
-      });
-      arr(x.c.envFrom).forEach((e, i) => {
-        const sr = rec(rec(e)?.secretRef);
-        if (sr)
-          out.push({
-            message: `${x.name} envFrom Secret ${String(sr.name)}`,
-            field: `${x.path}.envFrom[${i}]`,
-            discriminator: `${x.name}:from:${String(sr.name)}`,
-          });
-      });
-      return out;
-    }),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const env = arr(x.c.env);
+      for (let i = 0; i < env.length; i++) {
+        const ev = rec(env[i]);
+        if (ev?.valueFrom === undefined || !rec(rec(ev.valueFrom)?.secretKeyRef)) continue;
+        (out ??= []).push({
+          message: `${x.name} env ${String(ev.name)} comes from a Secret`,
+          field: `${x.path}.env[${i}]`,
+          discriminator: `${x.name}:${String(ev.name)}`,
+        });
+      }
+      const envFrom = arr(x.c.envFrom);
+      for (let i = 0; i < envFrom.length; i++) {
+        const sr = rec(rec(envFrom[i])?.secretRef);
+        if (!sr) continue;
+        (out ??= []).push({
+          message: `${x.name} envFrom Secret ${String(sr.name)}`,
+          field: `${x.path}.envFrom[${i}]`,
+          discriminator: `${x.name}:from:${String(sr.name)}`,
+        });
+      }
+    }
+    return out ?? NONE;
+  },
 };
 
 const literalSecretEnv: WorkloadRule = {
@@ -429,24 +525,25 @@ const literalSecretEnv: WorkloadRule = {
     ['POD-16'],
     'Move the value into a Secret (or AWS Secrets Manager) and rotate it.',
   ),
-  check: (w) =>
-    containers(w).flatMap((x) =>
-      arr(x.c.env).flatMap((e, i) => {
-        const ev = rec(e);
-        const name = String(ev?.name ?? '');
-        const value = typeof ev?.value === 'string' ? ev.value : undefined;
-        const found = detectSecret(name, value);
-        return found
-          ? [
-              {
-                message: `${x.name} env ${name}=${redact(value ?? '')} (${found.kind})`,
-                field: `${x.path}.env[${i}].value`,
-                discriminator: `${x.name}:${name}`,
-              },
-            ]
-          : [];
-      }),
-    ),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const env = arr(x.c.env);
+      for (let i = 0; i < env.length; i++) {
+        const ev = rec(env[i]);
+        if (typeof ev?.value !== 'string') continue;
+        const name = String(ev.name ?? '');
+        const found = detectSecret(name, ev.value);
+        if (!found) continue;
+        (out ??= []).push({
+          message: `${x.name} env ${name}=${redact(ev.value)} (${found.kind})`,
+          field: `${x.path}.env[${i}].value`,
+          discriminator: `${x.name}:${name}`,
+        });
+      }
+    }
+    return out ?? NONE;
+  },
 };
 
 const serviceLinks: WorkloadRule = {
@@ -457,9 +554,9 @@ const serviceLinks: WorkloadRule = {
     ['POD-14'],
     'Set enableServiceLinks: false unless the app reads *_SERVICE_HOST variables.',
   ),
-  check: (w) =>
+  check: ({ w }) =>
     w.spec.enableServiceLinks === false
-      ? []
+      ? NONE
       : [
           {
             message: 'enableServiceLinks is not false: every Service in the namespace is injected as env vars',
@@ -483,10 +580,10 @@ const defaultServiceAccount: WorkloadRule = {
     ['WID-08', 'CIS-EKS-4.1.5'],
     'Create a dedicated ServiceAccount per application.',
   ),
-  check: (w) =>
+  check: ({ w }) =>
     serviceAccountOf(w) === 'default'
       ? [{ message: 'runs as ServiceAccount default', field: `${w.specPath}.serviceAccountName`, discriminator: 'sa' }]
-      : [],
+      : NONE,
 };
 
 /** Whether the API token is mounted: the pod's field wins, else the ServiceAccount's, else true. */
@@ -510,9 +607,9 @@ const tokenAutomount: WorkloadRule = {
     ['WID-10', 'WID-09', 'CIS-EKS-4.1.6'],
     'Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the Kubernetes API.',
   ),
-  check: (w, { snapshot }) => {
+  check: ({ w }, { snapshot }) => {
     const t = tokenAutomounted(w, snapshot);
-    if (!t.mounted) return [];
+    if (!t.mounted) return NONE;
     const via =
       t.decidedBy === 'pod'
         ? 'the pod sets automountServiceAccountToken: true'
@@ -537,23 +634,23 @@ const imageTag: WorkloadRule = {
     ['IMG-22'],
     'Reference images by digest (or an immutable ECR tag), never :latest.',
   ),
-  check: (w) =>
-    containers(w)
-      .filter((x) => typeof x.c.image === 'string')
-      .flatMap((x) => {
-        const image = x.c.image as string;
-        const { tag, digest } = imageTagDigest(image);
-        if (digest) return [];
-        const latest = !tag || tag === 'latest';
-        return [
-          {
-            message: `${x.name} image ${image} ${latest ? 'uses :latest (or no tag)' : 'is pinned by tag only'}`,
-            field: `${x.path}.image`,
-            discriminator: x.name,
-            severity: latest ? ('HIGH' as const) : ('LOW' as const),
-          },
-        ];
-      }),
+  check: (p) => {
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const image = x.c.image;
+      if (typeof image !== 'string') continue;
+      const { tag, digest } = imageTagDigest(image);
+      if (digest) continue;
+      const latest = !tag || tag === 'latest';
+      (out ??= []).push({
+        message: `${x.name} image ${image} ${latest ? 'uses :latest (or no tag)' : 'is pinned by tag only'}`,
+        field: `${x.path}.image`,
+        discriminator: x.name,
+        severity: latest ? 'HIGH' : 'LOW',
+      });
+    }
+    return out ?? NONE;
+  },
 };
 
 /** Registry host of an image reference (Docker Hub when the first part is not a host). */
@@ -571,17 +668,21 @@ const allowedRegistries: WorkloadRule = {
     ['IMG-21', 'CIS-EKS-5.1.4'],
     'Pull from the account ECR or a pull-through cache; add approved registries to .rampart.yaml allowedRegistries.',
   ),
-  check: (w, { options }) => {
+  check: (p, { options }) => {
     const allow = options.allowedRegistries ?? [];
-    if (allow.length === 0) return [];
-    return containers(w)
-      .filter((x) => typeof x.c.image === 'string')
-      .filter((x) => !allow.some((a) => (x.c.image as string).startsWith(a) || registryOf(x.c.image as string) === a))
-      .map((x) => ({
-        message: `${x.name} image ${x.c.image as string} is not from ${allow.join(', ')}`,
+    if (allow.length === 0) return NONE;
+    let out: Hit[] | undefined;
+    for (const x of p.containers) {
+      const image = x.c.image;
+      if (typeof image !== 'string') continue;
+      if (allow.some((a) => image.startsWith(a) || registryOf(image) === a)) continue;
+      (out ??= []).push({
+        message: `${x.name} image ${image} is not from ${allow.join(', ')}`,
         field: `${x.path}.image`,
         discriminator: x.name,
-      }));
+      });
+    }
+    return out ?? NONE;
   },
 };
 

@@ -108,10 +108,15 @@ function exemptUserNamespace(check: CheckPod): CheckPod {
 
 // ---------------------------------------------------------------- baseline
 
+/** Names of the containers whose securityContext field has (or, with `negate`, lacks) the value. */
+function containersWith(spec: Json, field: string, value: unknown, negate = false): string[] {
+  const out: string[] = [];
+  for (const v of containersOf(spec)) if ((v.sc?.[field] === value) !== negate) out.push(v.name);
+  return out;
+}
+
 const privileged: CheckPod = (_meta, spec) => {
-  const bad = containersOf(spec)
-    .filter((v) => v.sc?.privileged === true)
-    .map((v) => v.name);
+  const bad = containersWith(spec, 'privileged', true);
   if (bad.length === 0) return ALLOWED;
   return {
     allowed: false,
@@ -130,10 +135,11 @@ const hostNamespaces: CheckPod = (_meta, spec) => {
 };
 
 const hostPathVolumes: CheckPod = (_meta, spec) => {
-  const bad = list(spec.volumes)
-    .map(rec)
-    .filter((v): v is Json => v !== undefined && v.hostPath !== undefined && v.hostPath !== null)
-    .map((v) => str(v.name) ?? '');
+  const bad: string[] = [];
+  for (const item of list(spec.volumes)) {
+    const v = rec(item);
+    if (v !== undefined && v.hostPath !== undefined && v.hostPath !== null) bad.push(str(v.name) ?? '');
+  }
   if (bad.length === 0) return ALLOWED;
   return {
     allowed: false,
@@ -212,7 +218,9 @@ function allowedAppArmorField(profile: unknown): boolean {
 
 const appArmorProfile: CheckPod = (meta, spec) => {
   const bad: string[] = [];
-  for (const [key, value] of Object.entries(meta.annotations ?? {})) {
+  const annotations = meta.annotations ?? {};
+  for (const key in annotations) {
+    const value = annotations[key] as string;
     if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX)) continue;
     if (value === '' || value === 'runtime/default' || value.startsWith('localhost/')) continue;
     bad.push(`${key}="${value}"`);
@@ -237,22 +245,28 @@ const appArmorProfile: CheckPod = (meta, spec) => {
   };
 };
 
+function inspectSeLinux(allowedTypes: ReadonlySet<string>, who: () => string, opts: unknown, problems: string[]): void {
+  const o = rec(opts);
+  if (!o) return;
+  const t = str(o.type) ?? '';
+  if (!allowedTypes.has(t))
+    problems.push(`${who()} set forbidden securityContext.seLinuxOptions: type ${JSON.stringify(t)}`);
+  if ((str(o.user) ?? '') !== '')
+    problems.push(`${who()} set forbidden securityContext.seLinuxOptions: user ${JSON.stringify(o.user)}`);
+  if ((str(o.role) ?? '') !== '')
+    problems.push(`${who()} set forbidden securityContext.seLinuxOptions: role ${JSON.stringify(o.role)}`);
+}
+
+const POD_WHO = (): string => 'pod';
+
 function seLinuxCheck(allowedTypes: ReadonlySet<string>): CheckPod {
   return (_meta, spec) => {
     const problems: string[] = [];
-    const inspect = (who: string, opts: unknown): void => {
-      const o = rec(opts);
-      if (!o) return;
-      const t = str(o.type) ?? '';
-      if (!allowedTypes.has(t))
-        problems.push(`${who} set forbidden securityContext.seLinuxOptions: type ${JSON.stringify(t)}`);
-      if ((str(o.user) ?? '') !== '')
-        problems.push(`${who} set forbidden securityContext.seLinuxOptions: user ${JSON.stringify(o.user)}`);
-      if ((str(o.role) ?? '') !== '')
-        problems.push(`${who} set forbidden securityContext.seLinuxOptions: role ${JSON.stringify(o.role)}`);
-    };
-    inspect('pod', podSc(spec)?.seLinuxOptions);
-    for (const v of containersOf(spec)) inspect(`container ${JSON.stringify(v.name)}`, v.sc?.seLinuxOptions);
+    inspectSeLinux(allowedTypes, POD_WHO, podSc(spec)?.seLinuxOptions, problems);
+    for (const v of containersOf(spec)) {
+      const opts = v.sc?.seLinuxOptions;
+      if (opts !== undefined) inspectSeLinux(allowedTypes, () => `container ${JSON.stringify(v.name)}`, opts, problems);
+    }
     if (problems.length === 0) return ALLOWED;
     return { allowed: false, forbiddenReason: 'seLinuxOptions', forbiddenDetail: problems.join('; ') };
   };
@@ -354,9 +368,11 @@ const SYSCTLS_1_37 = [...SYSCTLS_1_32, 'net.ipv4.tcp_slow_start_after_idle', 'ne
 function sysctlsCheck(allowedNames: readonly string[]): CheckPod {
   const allowed = new Set(allowedNames);
   return (_meta, spec) => {
-    const bad = list(podSc(spec)?.sysctls)
-      .map((s) => str(rec(s)?.name) ?? '')
-      .filter((n) => !allowed.has(n));
+    const bad: string[] = [];
+    for (const item of list(podSc(spec)?.sysctls)) {
+      const name = str(rec(item)?.name) ?? '';
+      if (!allowed.has(name)) bad.push(name);
+    }
     if (bad.length === 0) return ALLOWED;
     return {
       allowed: false,
@@ -383,21 +399,24 @@ const windowsHostProcess: CheckPod = (_meta, spec) => {
 const PROBE_FIELDS = ['livenessProbe', 'readinessProbe', 'startupProbe'];
 const LIFECYCLE_FIELDS = ['postStart', 'preStop'];
 
+const HANDLER_KINDS = ['httpGet', 'tcpSocket'];
+
+function inspectHandlerHost(container: string, where: string, handler: unknown, bad: string[]): void {
+  const h = rec(handler);
+  if (!h) return;
+  for (const kind of HANDLER_KINDS) {
+    const host = str(rec(h[kind])?.host);
+    if (host !== undefined && host !== '')
+      bad.push(`container ${JSON.stringify(container)} ${where}.${kind}.host=${JSON.stringify(host)}`);
+  }
+}
+
 const hostProbesAndHostLifecycle: CheckPod = (_meta, spec) => {
   const bad: string[] = [];
-  const inspect = (container: string, where: string, handler: unknown): void => {
-    const h = rec(handler);
-    if (!h) return;
-    for (const kind of ['httpGet', 'tcpSocket']) {
-      const host = str(rec(h[kind])?.host);
-      if (host !== undefined && host !== '')
-        bad.push(`container ${JSON.stringify(container)} ${where}.${kind}.host=${JSON.stringify(host)}`);
-    }
-  };
   for (const v of containersOf(spec)) {
-    for (const p of PROBE_FIELDS) inspect(v.name, p, v.c[p]);
+    for (const p of PROBE_FIELDS) inspectHandlerHost(v.name, p, v.c[p], bad);
     const lc = rec(v.c.lifecycle);
-    if (lc) for (const l of LIFECYCLE_FIELDS) inspect(v.name, `lifecycle.${l}`, lc[l]);
+    if (lc) for (const l of LIFECYCLE_FIELDS) inspectHandlerHost(v.name, `lifecycle.${l}`, lc[l], bad);
   }
   if (bad.length === 0) return ALLOWED;
   return { allowed: false, forbiddenReason: 'probe or lifecycle host', forbiddenDetail: bad.join(', ') };
@@ -406,9 +425,7 @@ const hostProbesAndHostLifecycle: CheckPod = (_meta, spec) => {
 // ---------------------------------------------------------------- restricted
 
 const allowPrivilegeEscalation: CheckPod = (_meta, spec) => {
-  const bad = containersOf(spec)
-    .filter((v) => v.sc?.allowPrivilegeEscalation !== false)
-    .map((v) => v.name);
+  const bad = containersWith(spec, 'allowPrivilegeEscalation', false, true);
   if (bad.length === 0) return ALLOWED;
   return {
     allowed: false,
@@ -423,7 +440,7 @@ const capabilitiesRestricted: CheckPod = (_meta, spec) => {
   const added = new Set<string>();
   for (const v of containersOf(spec)) {
     const caps = rec(v.sc?.capabilities);
-    if (!list(caps?.drop).some((c) => c === 'ALL')) noDropAll.push(v.name);
+    if (!list(caps?.drop).includes('ALL')) noDropAll.push(v.name);
     let any = false;
     for (const cap of list(caps?.add)) {
       if (cap !== 'NET_BIND_SERVICE') {
@@ -445,7 +462,7 @@ const capabilitiesRestricted: CheckPod = (_meta, spec) => {
   return { allowed: false, forbiddenReason: 'unrestricted capabilities', forbiddenDetail: details.join('; ') };
 };
 
-const RESTRICTED_VOLUME_SOURCES = [
+const RESTRICTED_VOLUME_SOURCES = new Set([
   'configMap',
   'csi',
   'downwardAPI',
@@ -455,7 +472,7 @@ const RESTRICTED_VOLUME_SOURCES = [
   'persistentVolumeClaim',
   'projected',
   'secret',
-];
+]);
 
 const restrictedVolumes: CheckPod = (_meta, spec) => {
   const bad: string[] = [];
@@ -463,10 +480,15 @@ const restrictedVolumes: CheckPod = (_meta, spec) => {
   for (const item of list(spec.volumes)) {
     const v = rec(item);
     if (!v) continue;
-    const sources = Object.keys(v).filter((k) => k !== 'name' && v[k] !== null && v[k] !== undefined);
+    const sources: string[] = [];
+    let allowedSource = false;
+    for (const k in v) {
+      if (k === 'name' || v[k] === null || v[k] === undefined) continue;
+      sources.push(k);
+      if (RESTRICTED_VOLUME_SOURCES.has(k)) allowedSource = true;
+    }
     // API defaulting turns a volume without any source into an emptyDir before admission sees it.
-    if (sources.length === 0) continue;
-    if (sources.some((s) => RESTRICTED_VOLUME_SOURCES.includes(s))) continue;
+    if (sources.length === 0 || allowedSource) continue;
     bad.push(str(v.name) ?? '');
     for (const s of sources) kinds.add(s);
   }
@@ -505,9 +527,7 @@ const runAsNonRoot: CheckPod = (_meta, spec) => {
 const runAsUser: CheckPod = (_meta, spec) => {
   const bad: string[] = [];
   if (podSc(spec)?.runAsUser === 0) bad.push('pod');
-  const containers = containersOf(spec)
-    .filter((v) => v.sc?.runAsUser === 0)
-    .map((v) => v.name);
+  const containers = containersWith(spec, 'runAsUser', 0);
   if (containers.length > 0) bad.push(containerPhrase(containers));
   if (bad.length === 0) return ALLOWED;
   return {
