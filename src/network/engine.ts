@@ -323,7 +323,7 @@ export class NetworkModel {
   policyIpSets(direction?: Direction): IpSet[] {
     const sets: IpSet[] = [];
     for (const np of this.networkPolicies)
-      for (const dir of ['ingress', 'egress'] as const)
+      for (const dir of direction ? [direction] : (['ingress', 'egress'] as const))
         for (const r of np.rules[dir])
           if (r.peers !== 'any')
             for (const p of r.peers)

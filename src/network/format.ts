@@ -1,5 +1,5 @@
 import { UsageError } from '../core/index.js';
-import type { Connection } from './matrix.js';
+import type { Connection, Peer } from './matrix.js';
 
 export const MATRIX_FORMATS = ['txt', 'json', 'csv', 'md', 'dot'] as const;
 export type MatrixFormat = (typeof MATRIX_FORMATS)[number];
@@ -7,6 +7,8 @@ export type MatrixFormat = (typeof MATRIX_FORMATS)[number];
 export interface RenderOptions {
   /** `Permitted connections on TCP 80:` mode: pairs only, no connection column. */
   focusConnLabel?: string;
+  /** dot: workloads drawn even when no connection touches them (netpol-analyzer draws every workload in scope). */
+  workloads?: Peer[];
 }
 
 /** Renders a connection list in netpol-analyzer's grammar for each format (docs/output.md, network section). */
@@ -56,14 +58,13 @@ function csvField(s: string): string {
 function renderDot(conns: Connection[], opts: RenderOptions): string {
   const byNs = new Map<string, Map<string, string>>();
   const others = new Set<string>();
-  for (const c of conns)
-    for (const p of [c.src, c.dst]) {
-      if (p.namespace !== undefined && p.endpoint.type === 'pod') {
-        let m = byNs.get(p.namespace);
-        if (!m) byNs.set(p.namespace, (m = new Map()));
-        m.set(p.name, p.name.slice(p.namespace.length + 1));
-      } else others.add(p.name);
-    }
+  for (const p of [...conns.flatMap((c) => [c.src, c.dst]), ...(opts.workloads ?? [])]) {
+    if (p.namespace !== undefined && p.endpoint.type === 'pod') {
+      let m = byNs.get(p.namespace);
+      if (!m) byNs.set(p.namespace, (m = new Map()));
+      m.set(p.name, p.name.slice(p.namespace.length + 1));
+    } else others.add(p.name);
+  }
   const lines = ['digraph {'];
   for (const ns of [...byNs.keys()].sort()) {
     lines.push(

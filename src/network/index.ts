@@ -3,11 +3,13 @@ import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
 import { ConnSet } from './conn.js';
 import { diffMatrices, renderDiff } from './diff.js';
+import type { NetworkModel } from './engine.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
 import { renderExplainCompat } from './explain-compat.js';
 import { renderConnlist } from './format.js';
 import { lintNetwork } from './lint.js';
-import { computeMatrix, type FocusOptions, parseFocusConn } from './matrix.js';
+import { computeMatrix, type FocusOptions, type Peer, parseFocusConn, podPeers, workloadMatches } from './matrix.js';
+import type { NetPod } from './model.js';
 import type { PolicyProblem } from './parse.js';
 
 export { type BuildOptions, type BuiltNetwork, buildNetwork } from './build.js';
@@ -68,7 +70,7 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
     ...req,
     focusConn,
     families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
-    mergeEgressRanges: true,
+    mergeEgressRanges: req.compat !== 'netpol-analyzer',
   });
   if (req.explain) {
     const pairs = computeMatrix(net.model, {
@@ -76,15 +78,27 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
       focusConn,
       families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
       includeDenied: true,
-      mergeEgressRanges: true,
+      mergeEgressRanges: req.compat !== 'netpol-analyzer',
     });
     const restrict = focusConn ? ConnSet.of(focusConn.protocol, focusConn.port) : undefined;
     return { text: renderExplainCompat(net.model, pairs, req.explainOnly, restrict), problems, fatal };
   }
   const text = renderConnlist(conns, req.format, {
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
+    workloads: workloadsInScope(net.model, req),
   });
   return { text, problems, fatal };
+}
+
+/** The workloads a graph shows even without connections: all of them, or the focus workloads. */
+function workloadsInScope(model: NetworkModel, req: FocusOptions): Peer[] {
+  const all = podPeers(model);
+  const focus = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
+  return focus
+    ? all.filter(
+        (p) => p.endpoint.type === 'pod' && focus.some((f) => workloadMatches(f, (p.endpoint as { pod: NetPod }).pod)),
+      )
+    : all;
 }
 
 export interface CommonRequest {

@@ -86,7 +86,8 @@ export function parseFocusConn(text: string): { protocol: Protocol; port: number
  */
 export function computeMatrix(model: NetworkModel, opts: MatrixOptions = {}): Connection[] {
   const pods = podPeers(model);
-  const externals = externalPeers(model, opts.families ?? [4, 6]);
+  // destinations outside the cluster are split by the boundaries that egress rules can tell apart
+  const externals = externalPeers(model, opts.families ?? [4, 6], 'egress');
   // sources outside the cluster are split only by the boundaries that ingress rules can tell apart
   const externalSources = externalPeers(model, opts.families ?? [4, 6], 'ingress');
   const focus = opts.focusWorkloads?.length ? opts.focusWorkloads : undefined;

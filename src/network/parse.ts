@@ -1,5 +1,5 @@
 import type { LoadedObject, Snapshot } from '../inputs/index.js';
-import { MAX_PORT, MIN_PORT, parseProtocol } from './conn.js';
+import { MAX_PORT, MIN_PORT, PROTOCOLS, parseProtocol } from './conn.js';
 import { IpSet, parseCidr } from './ip.js';
 import type {
   AdminAction,
@@ -223,7 +223,7 @@ function parseAdminPorts(list: unknown, field: string, v2: boolean): PortSpec[] 
   if (list === undefined || list === null) return 'any';
   if (!Array.isArray(list)) throw new Invalid(field, 'must be a list');
   if (list.length === 0) return 'any';
-  return list.map((p, i) => {
+  return list.flatMap((p, i): PortSpec[] => {
     const f = `${field}[${i}]`;
     if (!isObj(p)) throw new Invalid(f, 'must be an object');
     const keys = Object.keys(p).filter((k) => p[k] !== undefined && p[k] !== null);
@@ -232,7 +232,9 @@ function parseAdminPorts(list: unknown, field: string, v2: boolean): PortSpec[] 
     const val = p[k];
     if (k === 'namedPort' || k === 'destinationNamedPort') {
       if (typeof val !== 'string' || !IANA_SVC_NAME.test(val)) throw new Invalid(`${f}.${k}`, 'invalid port name');
-      return { protocol: 'TCP', name: val } as PortSpec;
+      // an admin named port carries no protocol: it resolves to the destination's container port of that name,
+      // whatever its protocol
+      return PROTOCOLS.map((protocol) => ({ protocol, name: val }));
     }
     if (!isObj(val)) throw new Invalid(`${f}.${k}`, 'must be an object');
     const protocol = parseProtocol(val.protocol);
@@ -240,7 +242,7 @@ function parseAdminPorts(list: unknown, field: string, v2: boolean): PortSpec[] 
     if (k === 'portNumber' || (v2 && k === 'tcp') || (v2 && k === 'udp') || (v2 && k === 'sctp')) {
       if (typeof val.port !== 'number' || val.port < MIN_PORT || val.port > MAX_PORT)
         throw new Invalid(`${f}.${k}.port`, 'must be between 1 and 65535');
-      return { protocol, port: val.port };
+      return [{ protocol, port: val.port }];
     }
     if (k === 'portRange') {
       const start = val.start;
@@ -248,7 +250,7 @@ function parseAdminPorts(list: unknown, field: string, v2: boolean): PortSpec[] 
       if (typeof start !== 'number' || typeof end !== 'number' || start < MIN_PORT || end > MAX_PORT)
         throw new Invalid(`${f}.portRange`, 'start and end must be between 1 and 65535');
       if (start > end) throw new Invalid(`${f}.portRange`, `start ${start} is greater than end ${end}`);
-      return { protocol, port: start, endPort: end };
+      return [{ protocol, port: start, endPort: end }];
     }
     throw new Invalid(`${f}.${k}`, 'unknown port kind');
   });

@@ -30,28 +30,7 @@ function unsupported(run: RecordedRun): string | undefined {
 }
 
 /** Runs of supported features that still differ, with the reason (also listed in docs/conformance.md). */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'anp_and_banp_using_networks_and_nodes_test explain -o txt --explain':
-    'same partition/merge difference (ANP networks and nodes peers)',
-  'acs_security_frontend_demos connlist -o dot':
-    'dot lists workloads without connections as nodes; we list only peers that appear in a connection',
-  'anp_and_banp_using_networks_and_nodes_test connlist -o txt':
-    'external-range partition/merge: netpol-analyzer merges or splits ranges differently when ANP networks peers exist',
-  'anp_and_banp_using_networks_test connlist -o csv': 'same partition/merge difference (ANP networks)',
-  'anp_and_banp_using_networks_test connlist -o dot': 'same partition/merge difference (ANP networks)',
-  'anp_and_banp_using_networks_test connlist -o json': 'same partition/merge difference (ANP networks)',
-  'anp_and_banp_using_networks_test connlist -o md': 'same partition/merge difference (ANP networks)',
-  'anp_and_banp_using_networks_test connlist -o txt': 'same partition/merge difference (ANP networks)',
-  'anp_banp_test_multiple_warnings connlist -o txt': 'same partition/merge difference (ANP networks)',
-  'anp_test_named_ports_multiple_peers connlist -o txt':
-    'ANP named port toward an ipBlock/networks peer: netpol-analyzer keeps UDP 80 and splits ranges; under investigation',
-  'example_pods_w_same_owner_and_labels_gap_with_good_match_expression connlist -o txt':
-    'pods of one owner with different labels: netpol-analyzer analyses each pod and reports the owner; we take the first pod as representative',
-  'example_pods_w_same_owner_and_labels_gap_with_good_match_expression2 connlist -o txt':
-    'same representative-pod difference',
-  'ipblockstest_4 connlist -o txt':
-    'external-range partition: netpol-analyzer splits ingress sources only by ingress ipBlocks of the selecting policies; we split by every ingress ipBlock',
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 const tally = new Map<string, { pass: number; fail: number; todo: number }>();
 function count(key: string, what: 'pass' | 'fail' | 'todo'): void {
