@@ -3,15 +3,18 @@ import { lint } from '../config/index.js';
 import {
   type Finding,
   type FindingStatus,
+  type ImageInventory,
   type InputProblem,
   makeFinding,
   type Pillar,
   type ResourceRef,
   type ScanResult,
 } from '../core/index.js';
-import { allContainers, expandWorkloads, loadSnapshot, type Snapshot } from '../inputs/index.js';
+import { inventoryImage, type RegistryOptions } from '../image/index.js';
+import { allContainers, expandWorkloads, type LoadedObject, loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { lintNetwork } from '../network/index.js';
-import { scanImage } from '../vuln/index.js';
+import { type AdvisoryDb, openExistingAdvisoryDb, scanInventory } from '../vuln/index.js';
+import { BUILTIN_ROLES_VERSION, withBuiltinRoles } from './builtin-roles.js';
 import {
   accessModelOf,
   EXTERNAL,
@@ -31,6 +34,13 @@ export interface AuditOptions {
   images?: boolean;
   /** Cache directory for the advisory DB and layer cache (`--cache-dir`). */
   cacheDir?: string;
+  /**
+   * `--image-source REF=SOURCE`: read the workload image REF from a local source of the images engine
+   * (`oci:DIR[:tag]`, `docker-archive:FILE`, `oci-archive:FILE`, `dir:ROOTFS`) instead of its registry.
+   */
+  imageSources?: Record<string, string>;
+  /** How registries are reached (loopback registries over plain HTTP, docker config, credentials). */
+  registry?: RegistryOptions;
 }
 
 /** One engine's part in the audit: ran, or why not. */
@@ -61,11 +71,34 @@ export interface AuditDetails {
   reachabilityUnknown?: string;
   engines: EngineRun[];
   summary: AuditSummary;
+  /** Built-in ClusterRoles bound in the snapshot but not defined there, whose default rules the RBAC checks assumed. */
+  assumedRoles?: { version: string; roles: string[] };
 }
 
 /** The audit's result: a ScanResult every writer renders, plus what the HTML report and the summary need. */
 export interface AuditResult extends ScanResult {
   audit: AuditDetails;
+}
+
+/**
+ * What one audit run looked at completely: every object of the snapshot and every image it read. Kept beside the
+ * result (not in it) so `-o json` stays the findings; the hub resolves the open findings of these resources that
+ * a later run no longer reports.
+ */
+const coveredByResult = new WeakMap<AuditResult, ResourceRef[]>();
+
+export function coveredOf(result: AuditResult): ResourceRef[] {
+  return coveredByResult.get(result) ?? [];
+}
+
+function objectRef(o: LoadedObject): ResourceRef {
+  return {
+    type: 'kubernetes',
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+  };
 }
 
 function emptyCounts(): StatusCounts {
@@ -136,46 +169,113 @@ function dedupeProblems(problems: InputProblem[]): InputProblem[] {
   });
 }
 
-/**
- * Every distinct image of the snapshot's workloads through the vulnerability engine's scan (which reads the image
- * with the images engine). An image that cannot be read (no registry access, no advisory DB) is one `unknown`
- * finding with the reason, on the workloads that run it.
- */
-async function scanWorkloadImages(
-  snapshot: Snapshot,
-  cacheDir: string | undefined,
-): Promise<{ findings: Finding[]; read: number; total: number }> {
+/** Every distinct container image of the snapshot's workloads, with the workloads that run it. */
+function workloadImages(snapshot: Snapshot): Map<string, string[]> {
   const users = new Map<string, string[]>();
   for (const w of expandWorkloads(snapshot))
     for (const { container } of allContainers(w.spec))
       if (typeof container.image === 'string' && container.image) {
         const list = users.get(container.image) ?? [];
-        list.push(`${w.namespace}/${w.ownerKind}/${w.name}`);
+        const label = `${w.namespace}/${w.ownerKind}/${w.name}`;
+        if (!list.includes(label)) list.push(label);
         users.set(container.image, list);
       }
+  return new Map([...users.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+interface ImageReading {
+  /** Inventories of the images that could be read, under the reference the workloads use. */
+  inventories: ImageInventory[];
+  findings: Finding[];
+  total: number;
+}
+
+function imageRef(image: string, inv?: ImageInventory): ResourceRef {
+  return { type: 'image', reference: image, ...(inv?.digest ? { digest: inv.digest } : {}) };
+}
+
+/**
+ * Reads every workload image with the images engine — from the local source `--image-source` names for it, else
+ * from its registry — and matches the packages against the advisory DB with the vulnerability engine. What cannot
+ * be read or checked is `unknown` with the reason, per image, on the workloads that run it; an image whose packages
+ * were all checked and matched nothing gets one `pass`.
+ */
+async function readWorkloadImages(snapshot: Snapshot, options: AuditOptions): Promise<ImageReading> {
+  const users = workloadImages(snapshot);
+  const inventories: ImageInventory[] = [];
   const findings: Finding[] = [];
-  let read = 0;
-  for (const [image, workloads] of [...users.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [image, workloads] of users) {
+    const source = options.imageSources?.[image] ?? image;
     try {
-      const r = await scanImage(image, cacheDir ? { cacheDir } : {});
-      read++;
-      findings.push(...r.findings.map((f) => ({ ...f, pillar: f.pillar ?? ('vulnerability' as const) })));
+      const inv = await inventoryImage(source, {
+        ...options.registry,
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      });
+      // Keyed by the reference the pod specs use, so the config engine's USER checks find it.
+      inventories.push({ ...inv, reference: image });
     } catch (err) {
       findings.push(
         makeFinding({
           ruleId: 'audit/image-unreadable',
           pillar: 'image',
-          title: `Image not scanned: ${image}`,
+          title: `Image not read: ${image}`,
           severity: 'MEDIUM',
           status: 'unknown',
-          reason: failureText('image', err),
-          resource: { type: 'image', reference: image },
+          reason: `${failureText('image', err)}${source !== image ? ` (source ${source})` : ''}`,
+          resource: imageRef(image),
           evidence: { workloads },
         }),
       );
     }
   }
-  return { findings, read, total: users.size };
+  if (inventories.length === 0) return { inventories, findings, total: users.size };
+  let db: AdvisoryDb | undefined;
+  let noDb: string | undefined;
+  try {
+    db = openExistingAdvisoryDb(options.cacheDir);
+  } catch (err) {
+    noDb = err instanceof Error ? err.message : String(err);
+  }
+  try {
+    for (const inv of inventories) {
+      const workloads = users.get(inv.reference) ?? [];
+      const summary = (status: 'pass' | 'unknown', title: string, reason?: string) =>
+        makeFinding({
+          ruleId: 'audit/image-vulnerabilities',
+          pillar: 'vulnerability',
+          title,
+          severity: status === 'pass' ? 'INFO' : 'MEDIUM',
+          status,
+          reason,
+          resource: imageRef(inv.reference, inv),
+          evidence: { workloads, packages: inv.packages.length, distro: inv.distro?.prettyName ?? inv.distro?.id },
+        });
+      if (!db) {
+        findings.push(summary('unknown', `Vulnerabilities of ${inv.reference} not checked`, noDb));
+        continue;
+      }
+      if (inv.packages.length === 0) {
+        findings.push(
+          summary(
+            'unknown',
+            `No packages found in ${inv.reference}: nothing to match`,
+            'the images engine found no OS or language package database in the image (static binaries are not inventoried)',
+          ),
+        );
+        continue;
+      }
+      const r = scanInventory(inv, db);
+      const own = r.findings.map((f) => ({ ...f, pillar: f.pillar ?? ('vulnerability' as const) }));
+      findings.push(...own);
+      if (own.every((f) => f.status === 'pass' || f.status === 'skipped'))
+        findings.push(
+          summary('pass', `No known vulnerabilities in the ${inv.packages.length} packages of ${inv.reference}`),
+        );
+    }
+  } finally {
+    db?.close();
+  }
+  return { inventories, findings, total: users.size };
 }
 
 /** `rampart audit`: every engine that is available, on one snapshot, into one result with a verdict per namespace. */
@@ -206,8 +306,9 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
   const reach: ReturnType<typeof reachabilityFromNetwork> = net.available ? reachabilityFromNetwork(net.value) : net;
   engines.push(providerRun('network', 'network', 'namespace reachability matrix', reach));
 
+  const builtins = model.available ? withBuiltinRoles(model.value) : undefined;
   const rbac: Provided<RbacOracle> = model.available
-    ? { available: true, value: rbacFromAccessEngine(model.value) }
+    ? { available: true, value: rbacFromAccessEngine(model.value, builtins) }
     : model;
   engines.push(providerRun('access', 'access', 'RBAC reach into namespaces (who-can)', rbac));
 
@@ -228,7 +329,31 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
       notRun({ engine, pillar, purpose, status: 'failed', reason: failureText(engine, err) });
     }
   };
-  run('config', 'config', 'workload, Pod Security, Dockerfile and script lint', () => lint(paths));
+  // Images first: their config users feed the config engine's USER consistency checks.
+  let images: ImageInventory[] = [];
+  if (options.images) {
+    const read = await readWorkloadImages(snapshot, options);
+    images = read.inventories;
+    extraFindings.push(...read.findings);
+    const ok = images.length > 0 || read.total === 0;
+    engines.push({
+      engine: 'image',
+      pillar: 'vulnerability',
+      purpose: `image inventory and vulnerabilities (${images.length} of ${read.total} images read)`,
+      status: ok ? 'ran' : 'failed',
+      reason: ok ? undefined : 'no image could be read (see the per-image findings)',
+      findings: read.findings.length,
+    });
+  } else {
+    notRun({
+      engine: 'image',
+      pillar: 'image',
+      purpose: 'image inventory and vulnerabilities',
+      status: 'skipped',
+      reason: 'images are read only with --images',
+    });
+  }
+  run('config', 'config', 'workload, Pod Security, Dockerfile and script lint', () => lint(paths, { images }));
   if (model.available) {
     const m = model.value;
     run('access', 'access', 'risky grants, aws-auth and access entries', () =>
@@ -260,27 +385,6 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
       reason: net.reason,
     });
   }
-  if (options.images) {
-    const scans = await scanWorkloadImages(snapshot, options.cacheDir);
-    extraFindings.push(...scans.findings);
-    engines.push({
-      engine: 'image',
-      pillar: 'vulnerability',
-      purpose: `image inventory and vulnerabilities (${scans.read} of ${scans.total} images read)`,
-      status: scans.read > 0 || scans.total === 0 ? 'ran' : 'failed',
-      reason: scans.read > 0 || scans.total === 0 ? undefined : 'no image could be read (see the per-image findings)',
-      findings: scans.findings.length,
-    });
-  } else {
-    notRun({
-      engine: 'image',
-      pillar: 'image',
-      purpose: 'image inventory and vulnerabilities',
-      status: 'skipped',
-      reason: 'images are read only with --images',
-    });
-  }
-
   const providers: BoundaryProviders = { pss, reachability: reach, rbac };
   const report = analyzeBoundaries(snapshot, { providers });
   const findings = [...report.findings, ...extraFindings];
@@ -292,10 +396,26 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
     reachabilityUnknown: reach.available ? undefined : reach.reason,
     engines,
     summary: summarizeAudit(findings, report.namespaces),
+    ...(builtins?.bound.length ? { assumedRoles: { version: BUILTIN_ROLES_VERSION, roles: builtins.bound } } : {}),
   };
   if (reach.problems?.length)
     for (const p of reach.problems) errors.push({ level: 'warning', message: `network: ${p} (not applied)` });
-  return { command: 'audit', targets: paths, findings, errors: dedupeProblems(errors), audit: details };
+  const result: AuditResult = {
+    command: 'audit',
+    targets: paths,
+    findings,
+    errors: dedupeProblems(errors),
+    audit: details,
+  };
+  coveredByResult.set(result, [
+    ...snapshot.objects.filter((o) => !o.synthesized).map((o) => objectRef(o)),
+    ...images.map((inv) => ({
+      type: 'image' as const,
+      reference: inv.reference,
+      ...(inv.digest ? { digest: inv.digest } : {}),
+    })),
+  ]);
+  return result;
 }
 
 export { EXTERNAL };

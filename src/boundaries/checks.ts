@@ -392,7 +392,7 @@ function isPlatformSubject(h: PermissionHolder): boolean {
 
 function holderLabel(h: PermissionHolder): string {
   const who = h.kind === 'ServiceAccount' ? `ServiceAccount ${h.namespace ?? '?'}/${h.name}` : `${h.kind} ${h.name}`;
-  return `${who} (via ${h.via})`;
+  return `${who} (via ${h.via})${h.assumed ? ' [assumed built-in role rules]' : ''}`;
 }
 
 const OUTSIDE_QUESTIONS: Array<{ what: string; q: Omit<PermissionQuery, 'namespace'> }> = [
@@ -444,9 +444,11 @@ function checkRbac(ns: LoadedObject, ctx: Context): Finding[] {
   const outside: Record<string, string[]> = {};
   const admins = new Set<string>();
   const incomplete = new Set<string>();
+  let assumption: string | undefined;
   const ask = (q: Omit<PermissionQuery, 'namespace'>, namespace?: string, name?: string) => {
     const r = oracle.whoCan({ ...q, namespace, name });
     for (const u of r.incomplete) incomplete.add(u);
+    assumption ??= r.assumption;
     return r.holders.filter((h) => {
       if (isPlatformSubject(h)) return false;
       if (h.admin) admins.add(holderLabel(h));
@@ -475,7 +477,11 @@ function checkRbac(ns: LoadedObject, ctx: Context): Finding[] {
       severity: outsideKeys.length ? 'HIGH' : outsideUndecided ? 'MEDIUM' : 'INFO',
       status: outsideKeys.length ? 'fail' : outsideUndecided ? 'unknown' : 'pass',
       reason: outsideUndecided ? [...incomplete].join('; ') : undefined,
-      evidence: { ...outside, ...(admins.size ? { 'cluster administrators (not counted)': [...admins] } : {}) },
+      evidence: {
+        ...outside,
+        ...(admins.size ? { 'cluster administrators (not counted)': [...admins] } : {}),
+        ...(assumption ? { assumed: assumption } : {}),
+      },
       remediation: outsideKeys.length
         ? 'Replace ClusterRoleBindings and cross-namespace RoleBindings with RoleBindings inside the namespace; keep cluster-wide grants for administrators.'
         : undefined,
@@ -501,7 +507,8 @@ function checkRbac(ns: LoadedObject, ctx: Context): Finding[] {
       severity: fenceKeys.length || fenceUndecided ? 'MEDIUM' : 'INFO',
       status: fenceKeys.length ? 'fail' : fenceUndecided ? 'unknown' : 'pass',
       reason: fenceUndecided ? [...incomplete].join('; ') : undefined,
-      evidence: fenceKeys.length ? fences : undefined,
+      evidence:
+        fenceKeys.length || assumption ? { ...fences, ...(assumption ? { assumed: assumption } : {}) } : undefined,
       remediation: fenceKeys.length
         ? 'Bind tenants to a role without write access to networkpolicies, resourcequotas, limitranges and rolebindings (not the built-in admin/edit).'
         : undefined,

@@ -1,8 +1,24 @@
-import { type AccessModel, buildAccessModel, loadAwsSnapshot, whoCan } from '../access/index.js';
+import {
+  type AccessModel,
+  buildAccessModel,
+  loadAwsSnapshot,
+  type RequestAttributes,
+  type Subject,
+  whoCan,
+} from '../access/index.js';
 import { evaluatePod, parseLabelVersion } from '../config/index.js';
 import type { Snapshot } from '../inputs/index.js';
 import { type BuiltNetwork, buildNetwork, computeMatrix } from '../network/index.js';
-import type { NamespaceEdge, PermissionHolder, Provided, PssEvaluator, RbacOracle, Reachability } from './providers.js';
+import { BUILTIN_ROLES_VERSION, type BuiltinAssumption } from './builtin-roles.js';
+import type {
+  NamespaceEdge,
+  PermissionHolder,
+  PermissionQuery,
+  Provided,
+  PssEvaluator,
+  RbacOracle,
+  Reachability,
+} from './providers.js';
 
 /** What went wrong in another engine, as one line. */
 export function failureText(engine: string, err: unknown): string {
@@ -85,46 +101,84 @@ export function accessModelOf(snapshot: Snapshot, awsSnapshot?: string): Provide
   }
 }
 
-/** Whether a who-can reason names a cluster-wide administrator grant (expected to reach every namespace). */
-function isAdminGrant(text: string): boolean {
-  return (
-    /^ClusterRoleBinding .* → ClusterRole cluster-admin:/.test(text) ||
-    /AmazonEKSClusterAdminPolicy \(cluster\)/.test(text)
-  );
+type WhoCanAnswer = ReturnType<typeof whoCan>;
+
+function subjectKey(s: Subject): string {
+  return `${s.kind}\0${s.namespace ?? ''}\0${s.name}`;
 }
 
-/** "Who can" through the access engine: RBAC bindings, system:masters and EKS access policies. */
-export function rbacFromAccessEngine(model: AccessModel): RbacOracle {
+function requestOf(q: PermissionQuery, namespace: string): RequestAttributes {
+  return {
+    resourceRequest: true,
+    verb: q.verb,
+    apiGroup: q.group ?? '',
+    resource: q.resource,
+    subresource: q.subresource ?? '',
+    name: q.name ?? '',
+    namespace,
+  };
+}
+
+/** Who holds a grant, as subject keys and IAM principal ARNs (access policies). */
+function grantees(answer: WhoCanAnswer): { subjects: Set<string>; principals: Set<string> } {
+  return {
+    subjects: new Set(answer.rows.map((r) => subjectKey(r.subject))),
+    principals: new Set(answer.accessPolicies.map((p) => p.principalArn)),
+  };
+}
+
+/**
+ * "Who can" through the access engine (RBAC bindings, system:masters, EKS access policies), read through its
+ * structured answers only:
+ * - cluster administrators are the holders of every verb on every resource of every API group cluster-wide (the
+ *   same question asked with `*`: only wildcard rules answer it — cluster-admin, system:masters,
+ *   AmazonEKSClusterAdminPolicy, or any hand-written equivalent);
+ * - a grant is local to a namespace when the holder has it in that namespace but not cluster-wide (the same question
+ *   asked without a namespace only reaches ClusterRoleBindings and cluster-scoped access policies).
+ * With `assumed` (the model with built-in ClusterRoles added), holders that only the assumption produces are
+ * marked, so a verdict never hides that it relies on the default rules of a role the snapshot lacks.
+ */
+export function rbacFromAccessEngine(model: AccessModel, assumed?: BuiltinAssumption): RbacOracle {
+  const effective = assumed?.model ?? model;
+  const ask = (m: AccessModel, q: PermissionQuery, namespace: string) => whoCan(m, requestOf(q, namespace));
+  const admins = grantees(ask(effective, { verb: '*', group: '*', resource: '*' }, ''));
+  const clusterWide = new Map<string, ReturnType<typeof grantees>>();
+  const assumedNote = assumed?.bound.length
+    ? `assumes the built-in rules of ${assumed.bound.join(', ')} (${BUILTIN_ROLES_VERSION}): not in the snapshot`
+    : undefined;
   return {
     whoCan(q) {
-      const r = whoCan(model, {
-        resourceRequest: true,
-        verb: q.verb,
-        apiGroup: q.group ?? '',
-        resource: q.resource,
-        subresource: q.subresource ?? '',
-        name: q.name ?? '',
-        namespace: q.namespace ?? '',
+      const namespace = q.namespace ?? '';
+      const r = ask(effective, q, namespace);
+      const key = JSON.stringify({ ...q, namespace: undefined });
+      let wide = q.namespace === undefined ? grantees(r) : clusterWide.get(key);
+      if (!wide) {
+        wide = grantees(ask(effective, q, ''));
+        clusterWide.set(key, wide);
+      }
+      const actual = assumedNote ? grantees(ask(model, q, namespace)) : undefined;
+      const holders: PermissionHolder[] = r.rows.map((row) => {
+        const k = subjectKey(row.subject);
+        return {
+          kind: row.subject.kind as PermissionHolder['kind'],
+          name: row.subject.name,
+          namespace: row.subject.namespace,
+          via: row.reason.text,
+          local: q.namespace !== undefined && !wide.subjects.has(k),
+          admin: admins.subjects.has(k),
+          assumed: actual && !actual.subjects.has(k) ? assumedNote : undefined,
+        };
       });
-      const holders: PermissionHolder[] = r.rows.map((row) => ({
-        kind: row.subject.kind as PermissionHolder['kind'],
-        name: row.subject.name,
-        namespace: row.subject.namespace,
-        via: row.reason.text,
-        local: q.namespace !== undefined && row.reason.text.startsWith(`RoleBinding ${q.namespace}/`),
-        admin: isAdminGrant(row.reason.text),
-      }));
       for (const p of r.accessPolicies) {
-        const namespaced = q.namespace !== undefined && p.reason.text.includes(`namespaces `);
         holders.push({
           kind: 'User',
           name: p.principalArn,
           via: p.reason.text,
-          local: namespaced,
-          admin: isAdminGrant(p.reason.text),
+          local: q.namespace !== undefined && !wide.principals.has(p.principalArn),
+          admin: admins.principals.has(p.principalArn),
         });
       }
-      return { holders, incomplete: [...r.unknowns, ...r.errors] };
+      return { holders, incomplete: [...new Set([...r.unknowns, ...r.errors])], assumption: assumedNote };
     },
   };
 }

@@ -3,6 +3,7 @@ import { sortFindings } from '../report/index.js';
 import type { AuditResult, StatusCounts } from './audit.js';
 import { namespaceOfFinding } from './audit.js';
 import { EXTERNAL } from './engines.js';
+import { assumedRolesText } from './summary.js';
 
 export interface HtmlContext {
   toolVersion: string;
@@ -93,6 +94,7 @@ function summarySection(result: AuditResult): string {
   return `<section id="summary"><h2>Summary</h2>
 <div class="tiles">${tile('open', a.summary.verdicts.open, 'count-open')}${tile('partial', a.summary.verdicts.partial, 'count-partial')}${tile('isolated', a.summary.verdicts.isolated, 'count-isolated')}${tile('fail', count('fail'))}${tile('unknown', count('unknown'))}${tile('skipped', count('skipped'))}${tile('pass', count('pass'))}${tile('input problems', result.errors.length)}</div>
 <div class="banner ${cls}" id="enforcement"><b>NetworkPolicy enforcement: ${escapeHtml(enf.state)}</b> — ${escapeHtml(enf.summary)}</div>
+${a.assumedRoles ? `<div class="banner warn" id="assumed-roles"><b>Assumed</b> — ${escapeHtml(assumedRolesText(a.assumedRoles))}</div>` : ''}
 ${
   notRun.length
     ? `<div class="banner warn" id="not-checked"><b>Not checked in this run</b><ul>${notRun

@@ -46,6 +46,8 @@ export interface PermissionHolder {
   local: boolean;
   /** Cluster administrators (cluster-admin everywhere, EKS cluster admin policy): expected to reach everything. */
   admin?: boolean;
+  /** Set when the grant exists only under assumed built-in role rules (the role is not in the snapshot): why. */
+  assumed?: string;
 }
 
 export interface PermissionQuery {
@@ -59,8 +61,11 @@ export interface PermissionQuery {
 }
 
 export interface RbacOracle {
-  /** `incomplete` lists what could not be evaluated (e.g. an access policy without a rule table). */
-  whoCan(query: PermissionQuery): { holders: PermissionHolder[]; incomplete: string[] };
+  /**
+   * `incomplete` lists what could not be evaluated (e.g. an access policy without a rule table); `assumption`
+   * says which default rules the answer relies on (built-in roles missing from the snapshot).
+   */
+  whoCan(query: PermissionQuery): { holders: PermissionHolder[]; incomplete: string[]; assumption?: string };
 }
 
 export interface BoundaryProviders {

@@ -5,6 +5,11 @@ function counts(c: StatusCounts): string[] {
   return [String(c.fail), String(c.unknown), String(c.skipped), String(c.pass)];
 }
 
+/** One line on the built-in ClusterRoles whose default rules the RBAC checks assumed. */
+export function assumedRolesText(assumed: { version: string; roles: string[] }): string {
+  return `built-in ClusterRole rules of ${assumed.roles.join(', ')} (${assumed.version}): bound in the snapshot but not defined there; grants that depend on them are marked in the evidence`;
+}
+
 /** The audit summary for people: enforcement, one line per namespace verdict, counts by pillar and namespace. */
 export function formatAuditSummary(result: AuditResult): string {
   const a = result.audit;
@@ -43,6 +48,7 @@ export function formatAuditSummary(result: AuditResult): string {
     ),
     '',
   );
+  if (a.assumedRoles) lines.push(`Assumed: ${assumedRolesText(a.assumedRoles)}`, '');
   const notRun = a.engines.filter((e) => e.status !== 'ran');
   if (notRun.length) {
     lines.push('Not checked in this run:');

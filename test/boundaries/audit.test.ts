@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { runAudit } from '../../src/boundaries/index.js';
+import { after, before, describe, test } from 'node:test';
+import { type AuditResult, coveredOf, pushAudit, runAudit } from '../../src/boundaries/index.js';
+import type { Finding } from '../../src/core/index.js';
+import { startHub } from '../../src/hub/index.js';
+import { missingTool } from '../support/tools.js';
+import { alpineLayout, importTestAdvisory, TEST_ADVISORY_ID } from './images.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-audit-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const cleanups: Array<() => void> = [];
+after(() => {
+  for (const c of cleanups) c();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function write(name: string, text: string): string {
+  const file = join(tmp, name);
+  writeFileSync(file, text);
+  return file;
+}
 
 const CLUSTER = `apiVersion: v1
 kind: Namespace
@@ -23,9 +40,7 @@ spec:
 `;
 
 test('runAudit without --images: the image pillar is skipped with its reason, nothing passes for it', async () => {
-  const file = join(tmp, 'cluster.yaml');
-  writeFileSync(file, CLUSTER);
-  const r = await runAudit([file]);
+  const r = await runAudit([write('cluster.yaml', CLUSTER)]);
   const image = r.findings.filter((f) => f.pillar === 'image');
   assert.equal(image.length, 1);
   assert.equal(image[0]?.status, 'skipped');
@@ -49,15 +64,199 @@ test('runAudit without --images: the image pillar is skipped with its reason, no
   );
 });
 
-test('runAudit --images: an image that cannot be scanned is unknown with the reason, per image', async () => {
-  const file = join(tmp, 'cluster.yaml');
-  writeFileSync(file, CLUSTER);
-  const r = await runAudit([file], { images: true, cacheDir: join(tmp, 'cache') });
-  const unread = r.findings.filter((f) => f.ruleId === 'audit/image-unreadable');
-  assert.equal(unread.length, 1);
-  assert.equal(unread[0]?.status, 'unknown');
-  assert.ok(unread[0]?.reason);
-  assert.deepEqual(unread[0]?.evidence, { workloads: ['shop/Deployment/web'] });
-  const run = r.audit.engines.find((e) => e.engine === 'image');
-  assert.equal(run?.status, 'failed');
+const IMAGES = {
+  web: 'registry.example.com/acme/web:1.0',
+  api: 'registry.example.com/acme/api:2.0',
+  gone: 'registry.example.com/acme/gone:3.0',
+};
+
+function deployment(name: string, image: string, securityContext = ''): string {
+  return `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      ${securityContext}
+      containers: [{name: ${name}, image: "${image}"}]
+`;
+}
+
+describe('runAudit --images: workload images read by the images engine, matched by the vulnerability engine', () => {
+  let cacheDir: string;
+  let result: AuditResult;
+  let web: { dir: string };
+  const of = (image: string, rule?: string): Finding[] =>
+    result.findings.filter(
+      (f) =>
+        ((f.resource.type === 'image' && f.resource.reference === image) ||
+          (f.resource.type === 'kubernetes' && JSON.stringify(f.evidence ?? {}).includes(image))) &&
+        (!rule || f.ruleId === rule),
+    );
+
+  before(async () => {
+    cacheDir = join(tmp, 'cache');
+    importTestAdvisory(cacheDir, join(tmp, 'advisories'));
+    // web: root image with a vulnerable busybox; api: non-root image (numeric user) with nothing known against it.
+    web = await alpineLayout([{ name: 'busybox', version: '1.36.1-r28' }], '');
+    const api = await alpineLayout([{ name: 'musl', version: '1.2.5-r0' }], '65532');
+    cleanups.push(() => rmSync(web.dir, { recursive: true, force: true }));
+    cleanups.push(() => rmSync(api.dir, { recursive: true, force: true }));
+    const file = write(
+      'images.yaml',
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+${deployment('web', IMAGES.web)}${deployment('api', IMAGES.api, 'securityContext: {runAsNonRoot: true}')}${deployment('gone', IMAGES.gone)}`,
+    );
+    result = await runAudit([file], {
+      images: true,
+      cacheDir,
+      imageSources: {
+        [IMAGES.web]: `oci:${web.dir}:latest`,
+        [IMAGES.api]: `oci:${api.dir}`,
+        [IMAGES.gone]: `oci:${join(tmp, 'no-such-layout')}`,
+      },
+    });
+  });
+
+  test('a vulnerable image fails with the advisory, a clean one passes, an unreadable one is unknown with why', () => {
+    const vuln = of(IMAGES.web).find((f) => f.ruleId === TEST_ADVISORY_ID);
+    assert.equal(vuln?.status, 'fail');
+    assert.equal(vuln?.severity, 'CRITICAL');
+    assert.equal(vuln?.pillar, 'vulnerability');
+    assert.match(vuln?.remediation ?? '', /1\.36\.1-r29/);
+
+    const clean = of(IMAGES.api, 'audit/image-vulnerabilities');
+    assert.equal(clean.length, 1);
+    assert.equal(clean[0]?.status, 'pass');
+    assert.match(clean[0]?.title ?? '', /No known vulnerabilities in the 1 packages/);
+    assert.deepEqual(clean[0]?.evidence?.workloads, ['shop/Deployment/api']);
+
+    const gone = of(IMAGES.gone, 'audit/image-unreadable');
+    assert.equal(gone.length, 1);
+    assert.equal(gone[0]?.status, 'unknown');
+    assert.match(gone[0]?.reason ?? '', /image engine failed: .*\(source oci:/);
+    assert.equal(of(IMAGES.gone, 'audit/image-vulnerabilities').length, 0, 'no pass for an image not read');
+
+    const run = result.audit.engines.find((e) => e.engine === 'image');
+    assert.equal(run?.status, 'ran');
+    assert.match(run?.purpose ?? '', /2 of 3 images read/);
+  });
+
+  test('the image config user feeds the config engine: a root image without runAsNonRoot fails, a numeric non-root one does not', () => {
+    const user = result.findings.filter((f) => f.ruleId.startsWith('user/'));
+    const web = user.filter((f) => f.resource.type === 'kubernetes' && f.resource.name === 'web');
+    assert.ok(
+      web.some((f) => f.ruleId === 'user/root-image-without-runasnonroot' && f.status === 'fail'),
+      JSON.stringify(user.map((f) => [f.ruleId, f.resource])),
+    );
+    const api = user.filter(
+      (f) => f.resource.type === 'kubernetes' && f.resource.name === 'api' && f.status === 'fail',
+    );
+    assert.deepEqual(api, []);
+  });
+
+  test('without an advisory DB the images are still read; vulnerabilities are unknown, never pass', async () => {
+    const r = await runAudit([join(tmp, 'images.yaml')], {
+      images: true,
+      cacheDir: join(tmp, 'empty-cache'),
+      imageSources: { [IMAGES.web]: `oci:${web.dir}:latest` },
+    });
+    const summary = r.findings.filter(
+      (f) =>
+        f.ruleId === 'audit/image-vulnerabilities' &&
+        f.resource.type === 'image' &&
+        f.resource.reference === IMAGES.web,
+    );
+    assert.equal(summary[0]?.status, 'unknown');
+    assert.match(summary[0]?.reason ?? '', /no advisory DB/);
+    assert.ok(!r.findings.some((f) => f.pillar === 'vulnerability' && f.status === 'pass'));
+  });
+
+  test('push: the audit lands in a real hub (SQLite) under its cluster, covering every object it read', async () => {
+    const hub = await startHub({ port: 0, db: join(tmp, 'hub.sqlite'), cacheDir: join(tmp, 'hub'), version: 't' });
+    try {
+      const token = hub.newToken as string;
+      const first = await pushAudit(hub.url, result, { cluster: 'acme-test', token });
+      const open = result.findings.filter((f) => f.status === 'fail' || f.status === 'unknown').length;
+      assert.equal(first.received, result.findings.length);
+      assert.ok(first.new > 0 && first.new <= open, JSON.stringify(first));
+      assert.ok(coveredOf(result).some((r) => r.type === 'kubernetes' && r.kind === 'Deployment' && r.name === 'web'));
+      const again = await pushAudit(hub.url, result, { cluster: 'acme-test', token });
+      assert.equal(again.new, 0, 'the same findings again are not new (stable ids)');
+      const list = await fetch(`${hub.url}/api/v1/findings?cluster=acme-test&limit=500`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(list.status, 200);
+      const body = (await list.json()) as { items?: Array<{ ruleId?: string }>; total?: number };
+      assert.ok(JSON.stringify(body).includes(TEST_ADVISORY_ID));
+      await assert.rejects(pushAudit(hub.url, result, { token: 'wrong' }), /API token/);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const registrySkip = missingTool('docker-registry') ?? missingTool('skopeo');
+
+test('runAudit --images reads a workload image from a real Debian docker-registry on 127.0.0.1', {
+  skip: registrySkip,
+}, async () => {
+  const layout = await alpineLayout([{ name: 'busybox', version: '1.36.1-r28' }], '1000');
+  cleanups.push(() => rmSync(layout.dir, { recursive: true, force: true }));
+  const host = `127.0.0.1:${await freePort()}`;
+  const cfg = write(
+    'registry.yml',
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(tmp, 'registry-data')}\nhttp:\n  addr: ${host}\n`,
+  );
+  const registry: ChildProcess = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' });
+  try {
+    const end = Date.now() + 15_000;
+    for (;;) {
+      const up = await fetch(`http://${host}/v2/`).then(
+        (r) => r.status < 500,
+        () => false,
+      );
+      if (up) break;
+      if (Date.now() > end) throw new Error('docker-registry did not come up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const image = `${host}/acme/web:1.0`;
+    const copy = spawnSync(
+      'skopeo',
+      ['copy', '-q', '--dest-tls-verify=false', `oci:${layout.dir}:latest`, `docker://${image}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(copy.status, 0, copy.stderr);
+    const cacheDir = join(tmp, 'registry-cache');
+    importTestAdvisory(cacheDir, join(tmp, 'registry-advisories'));
+    const file = write(
+      'registry.yaml',
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n${deployment('web', image)}`,
+    );
+    const r = await runAudit([file], { images: true, cacheDir, registry: { insecureRegistries: [host] } });
+    const vuln = r.findings.find((f) => f.ruleId === TEST_ADVISORY_ID);
+    assert.equal(vuln?.status, 'fail');
+    assert.equal(vuln?.resource.type === 'image' && vuln.resource.reference, image);
+    assert.ok(vuln?.resource.type === 'image' && vuln.resource.digest?.startsWith('sha256:'));
+    assert.match(r.audit.engines.find((e) => e.engine === 'image')?.purpose ?? '', /1 of 1 images read/);
+  } finally {
+    if (registry.exitCode === null) {
+      registry.kill('SIGTERM');
+      await new Promise((r) => registry.once('exit', r));
+    }
+  }
 });
