@@ -1,10 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { DescribeAccessEntryCommand, ListAccessEntriesCommand } from '@aws-sdk/client-eks';
+import { DescribeAccessEntryCommand } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
+import semver from 'semver';
 import { type Finding, makeFinding, type ResourceRef, type ScanResult, type Severity } from '../core/index.js';
 import { loadAwsConfig, ssoTokenStatus } from './aws-config.js';
-import { accessEntryMatches, canonicalizeArn } from './identity.js';
+import { listAccessEntryArns } from './aws-live.js';
+import {
+  type ClusterConnection,
+  parseAccessCheckWords,
+  readAwsAuthConfigMap,
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  type WhoAmI,
+} from './cluster-api.js';
+import { accessEntryMatches, canonicalizeArn, mapAwsAuth, parseAwsAuth } from './identity.js';
 import {
   type ClusterDescription,
   describeCluster,
@@ -13,6 +23,8 @@ import {
   readKubeconfig,
   regionOfArn,
 } from './kubeconfig.js';
+import { describeRequest } from './request.js';
+import { createEksToken } from './token.js';
 
 /**
  * `rampart access doctor`: each prerequisite of "SSO login → update-kubeconfig → kubectl" as pass / fail / unknown,
@@ -29,24 +41,66 @@ export interface DoctorOptions {
   now?: Date;
   /** kubectl binary to ask for its version (default `kubectl` on PATH). */
   kubectl?: string;
+  /** AWS CLI binary to ask for its version (default `aws` on the PATH of `env`). */
+  aws?: string;
+  /** `kubectl auth can-i` words to confirm through SelfSubjectAccessReview (default: `list pods`). */
+  checks?: string[];
+  /** Namespace of the access checks (default `default`). */
+  namespace?: string;
+  /** Timeout of each Kubernetes API request in ms (default 15 s). */
+  kubeTimeoutMs?: number;
+}
+
+export interface AwsCliVerdict {
+  status: 'pass' | 'fail' | 'unknown';
+  detail: string;
+  version?: string;
+}
+
+const INSTALL_AWS_CLI =
+  'Install or update AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html';
+
+/**
+ * What `aws --version` says about the walkthrough's needs: `eks get-token` appeared in 1.16.156; `aws sso login`
+ * and `aws configure sso` exist only in v2; `[sso-session]` sections need 2.9.0; PKCE login (the default flow)
+ * needs 2.22.0, older v2 uses the device-code flow, which still works.
+ */
+export function judgeAwsCliVersion(output: string, usesSsoSession: boolean, usesSso: boolean): AwsCliVerdict {
+  const m = /aws-cli\/(\d+\.\d+\.\d+)/.exec(output);
+  if (!m?.[1])
+    return { status: 'unknown', detail: `unrecognised \`aws --version\` output: ${output.trim().slice(0, 80)}` };
+  const version = m[1];
+  if (semver.lt(version, '1.16.156'))
+    return { status: 'fail', version, detail: `aws-cli ${version} has no \`aws eks get-token\` (needs 1.16.156)` };
+  if (semver.major(version) === 1 && usesSso)
+    return {
+      status: 'fail',
+      version,
+      detail: `aws-cli ${version} is v1: \`aws sso login\` and \`aws configure sso\` exist only in v2`,
+    };
+  if (semver.major(version) >= 2 && usesSsoSession && semver.lt(version, '2.9.0'))
+    return { status: 'fail', version, detail: `aws-cli ${version} does not read [sso-session] sections (needs 2.9.0)` };
+  const note =
+    semver.major(version) >= 2 && semver.lt(version, '2.22.0')
+      ? '; `aws sso login` uses the device-code flow (PKCE login needs 2.22.0)'
+      : '';
+  return { status: 'pass', version, detail: `aws-cli ${version}${note}` };
 }
 
 const SEVERITY: Severity = 'HIGH';
 
 export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
   const env = opts.env ?? process.env;
+  const namespace = opts.namespace ?? 'default';
+  const accessChecks = (opts.checks?.length ? opts.checks : ['list pods']).map((w) =>
+    parseAccessCheckWords(w, namespace),
+  );
   const findings: Finding[] = [];
   const fixKubeconfig = `rampart access kubeconfig --profile ${opts.profile} --region ${opts.region} --name ${opts.name}`;
-  const add = (
-    ruleId: string,
-    title: string,
-    status: 'pass' | 'fail' | 'unknown',
-    detail: string,
-    resource: ResourceRef,
-    remediation?: string,
-  ) =>
+  const add: AddFinding = (ruleId, title, status, detail, resource, remediation, discriminator) =>
     findings.push(
       makeFinding({
+        discriminator,
         ruleId,
         pillar: 'access',
         severity: SEVERITY,
@@ -120,10 +174,41 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
       `unset ${config.envCredentials.join(' ')}`,
     );
 
+  // AWS CLI: the user's own `aws sso login`, and the exec plugin of an update-kubeconfig context.
+  const awsBin = opts.aws ?? 'aws';
+  const awsRun = spawnSync(awsBin, ['--version'], { encoding: 'utf8', env, timeout: 15_000 });
+  const awsRef: ResourceRef = { type: 'file', path: awsBin };
+  if (awsRun.error || awsRun.status !== 0)
+    add(
+      'ACCESS-DOCTOR-AWS-CLI',
+      'AWS CLI installed and recent enough',
+      'fail',
+      `${awsBin} not runnable${awsRun.error ? ` (${(awsRun.error as NodeJS.ErrnoException).code ?? awsRun.error.message})` : ` (exit ${awsRun.status})`}`,
+      awsRef,
+      INSTALL_AWS_CLI,
+    );
+  else {
+    // v1 printed its version on stderr, v2 prints it on stdout.
+    const verdict = judgeAwsCliVersion(
+      `${awsRun.stdout ?? ''}\n${awsRun.stderr ?? ''}`,
+      profile?.kind === 'sso-session',
+      profile?.kind === 'sso-session' || profile?.kind === 'sso-legacy',
+    );
+    add(
+      'ACCESS-DOCTOR-AWS-CLI',
+      'AWS CLI installed and recent enough',
+      verdict.status,
+      verdict.detail,
+      awsRef,
+      INSTALL_AWS_CLI,
+    );
+  }
+
   // 3. caller identity
+  const credentialProvider = fromIni({ profile: opts.profile });
   const clientConfig = {
     region: opts.region,
-    credentials: fromIni({ profile: opts.profile }),
+    credentials: credentialProvider,
     ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
     maxAttempts: 1,
   };
@@ -314,61 +399,251 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
     }
   }
 
-  // 7. the caller is mapped (access entries, when the API allows reading them)
-  if (!callerArn || !cluster)
+  // 7. through the cluster itself, with the token kubectl's exec plugin would send: who am I, may I.
+  const grantFix = (arn: string) =>
+    `rampart access grant --iam-arn ${arn} -n ${namespace} --role view --cluster-name ${opts.name}`;
+  const callerRole = callerArn ? canonicalizeArn(callerArn).canonicalArn : '<role ARN>';
+  let conn: ClusterConnection | undefined;
+  let whoami: WhoAmI | undefined;
+  let tokenRejected = false;
+  if (!callerArn || !cluster?.endpoint)
     add(
-      'ACCESS-DOCTOR-MAPPED',
-      'caller is mapped in the cluster',
+      'ACCESS-DOCTOR-WHOAMI',
+      'the cluster accepts the token (SelfSubjectReview)',
       'unknown',
       'caller or cluster unknown',
       clusterRef(),
     );
-  else if (cluster.authenticationMode === 'CONFIG_MAP' || cluster.authenticationMode === undefined)
-    add(
-      'ACCESS-DOCTOR-MAPPED',
-      'caller is mapped in the cluster',
-      'unknown',
-      'authentication mode CONFIG_MAP: the mapping is in aws-auth, which needs Kubernetes access to read (use `rampart access can-i <snapshot> … --as <ARN>`)',
-      clusterRef(),
-    );
   else {
-    const eks = eksClient({ region: opts.region, profile: opts.profile, endpointUrl: opts.endpointUrl });
     try {
-      const list = await eks.send(new ListAccessEntriesCommand({ clusterName: opts.name }));
-      const match = (list.accessEntries ?? []).find((arn) => accessEntryMatches(arn, callerArn as string));
-      if (match) {
-        const d = await eks.send(new DescribeAccessEntryCommand({ clusterName: opts.name, principalArn: match }));
+      const credentials = await credentialProvider();
+      const token = await createEksToken({
+        cluster: cluster.outpostLocal && cluster.id ? cluster.id : cluster.name,
+        region: regionOfArn(cluster.arn, opts.region),
+        credentials,
+      });
+      conn = {
+        server: cluster.endpoint,
+        caData: cluster.certificateAuthorityData || undefined,
+        token: token.token,
+        timeoutMs: opts.kubeTimeoutMs,
+      };
+    } catch (err) {
+      add(
+        'ACCESS-DOCTOR-WHOAMI',
+        'the cluster accepts the token (SelfSubjectReview)',
+        'unknown',
+        `cannot build a token: ${(err as Error).message.split('\n')[0]}`,
+        clusterRef(),
+      );
+    }
+    if (conn) {
+      const r = await selfSubjectReview(conn);
+      if (r.ok) {
+        whoami = r.value;
+        const arn = whoami.extra.arn?.[0];
         add(
-          'ACCESS-DOCTOR-MAPPED',
-          'caller is mapped in the cluster',
+          'ACCESS-DOCTOR-WHOAMI',
+          'the cluster accepts the token (SelfSubjectReview)',
           'pass',
-          `access entry ${match} → ${d.accessEntry?.username ?? '(default username)'}`,
+          `authenticated as ${whoami.username}; groups ${whoami.groups.join(', ') || '(none)'}${arn ? `; arn ${arn}` : ''}`,
           clusterRef(),
         );
-      } else {
-        const roleArn = canonicalizeArn(callerArn).canonicalArn;
+      } else if (r.status === 401) {
+        tokenRejected = true;
         add(
-          'ACCESS-DOCTOR-MAPPED',
-          'caller is mapped in the cluster',
-          cluster.authenticationMode === 'API' ? 'fail' : 'unknown',
-          cluster.authenticationMode === 'API'
-            ? `no access entry for ${roleArn}`
-            : `no access entry for ${roleArn}; aws-auth may still map it`,
+          'ACCESS-DOCTOR-WHOAMI',
+          'the cluster accepts the token (SelfSubjectReview)',
+          'fail',
+          `${r.message}: ${callerRole} is not mapped to a Kubernetes identity (no access entry, no matching aws-auth entry)`,
+          clusterRef(),
+          grantFix(callerRole),
+        );
+      } else
+        add(
+          'ACCESS-DOCTOR-WHOAMI',
+          'the cluster accepts the token (SelfSubjectReview)',
+          'unknown',
+          r.status === undefined ? `${r.message} (private endpoint or network)` : `SelfSubjectReview: ${r.message}`,
+          clusterRef(),
+        );
+    }
+  }
+  for (const request of accessChecks) {
+    const title = `may ${describeRequest(request)} (SelfSubjectAccessReview)`;
+    const key = describeRequest(request);
+    if (!conn || !whoami) {
+      add(
+        'ACCESS-DOCTOR-CAN-I',
+        title,
+        'unknown',
+        'not authenticated to the cluster (see ACCESS-DOCTOR-WHOAMI)',
+        clusterRef(),
+        undefined,
+        key,
+      );
+      continue;
+    }
+    const r = await selfSubjectAccessReview(conn, request);
+    if (!r.ok)
+      add(
+        'ACCESS-DOCTOR-CAN-I',
+        title,
+        'unknown',
+        `SelfSubjectAccessReview: ${r.message}`,
+        clusterRef(),
+        undefined,
+        key,
+      );
+    else
+      add(
+        'ACCESS-DOCTOR-CAN-I',
+        title,
+        r.value.allowed ? 'pass' : 'fail',
+        `${r.value.allowed ? 'allowed' : r.value.denied ? 'denied' : 'not allowed'}${r.value.reason ? `: ${r.value.reason}` : ''}${r.value.evaluationError ? ` (evaluation error: ${r.value.evaluationError})` : ''}`,
+        clusterRef(),
+        grantFix(callerRole),
+        key,
+      );
+  }
+
+  // 8. where the mapping comes from: access entries (EKS API), else aws-auth (Kubernetes API, when readable).
+  await checkMapping({ opts, cluster, callerArn, conn, whoami, tokenRejected, add, clusterRef, grantFix });
+  return { command: 'access doctor', targets: [`${opts.profile}@${opts.region}/${opts.name}`], findings, errors: [] };
+}
+
+type AddFinding = (
+  ruleId: string,
+  title: string,
+  status: 'pass' | 'fail' | 'unknown',
+  detail: string,
+  resource: ResourceRef,
+  remediation?: string,
+  discriminator?: string,
+) => void;
+
+/**
+ * Where the caller's Kubernetes identity comes from. The authentication mode decides which sources count
+ * (CONFIG_MAP: aws-auth; API: access entries; both: the entry wins, else aws-auth). A source that cannot be read
+ * leaves the check unknown, unless SelfSubjectReview already proved the caller is authenticated.
+ */
+async function checkMapping(ctx: {
+  opts: DoctorOptions;
+  cluster?: ClusterDescription;
+  callerArn?: string;
+  conn?: ClusterConnection;
+  whoami?: WhoAmI;
+  /** The API server answered 401 to the caller's token: no source maps it, whatever we can read. */
+  tokenRejected: boolean;
+  add: AddFinding;
+  clusterRef: () => ResourceRef;
+  grantFix: (arn: string) => string;
+}): Promise<void> {
+  const { opts, cluster, callerArn, conn, whoami, tokenRejected, add, clusterRef, grantFix } = ctx;
+  const rule = 'ACCESS-DOCTOR-MAPPED';
+  const title = 'caller is mapped in the cluster';
+  if (!callerArn || !cluster) {
+    add(rule, title, 'unknown', 'caller or cluster unknown', clusterRef());
+    return;
+  }
+  const roleArn = canonicalizeArn(callerArn).canonicalArn;
+  const authenticated = whoami ? `authenticated as ${whoami.username} (SelfSubjectReview)` : undefined;
+  // Clusters created before access entries existed report no mode: they authenticate through aws-auth only.
+  const mode = cluster.authenticationMode ?? 'CONFIG_MAP';
+  const notes: string[] = [];
+  if (mode !== 'CONFIG_MAP') {
+    const eks = eksClient({ region: opts.region, profile: opts.profile, endpointUrl: opts.endpointUrl });
+    try {
+      const match = (await listAccessEntryArns(eks, opts.name)).find((arn) => accessEntryMatches(arn, callerArn));
+      if (match) {
+        const d = await eks.send(new DescribeAccessEntryCommand({ clusterName: opts.name, principalArn: match }));
+        const entry = `access entry ${match} → ${d.accessEntry?.username ?? '(default username)'}`;
+        if (tokenRejected)
+          // Entries match the principal ID: a role deleted and re-created under the same ARN no longer matches.
+          add(
+            rule,
+            title,
+            'fail',
+            `${entry}, yet the cluster rejected the token (HTTP 401): if the role was re-created, re-create the entry`,
+            clusterRef(),
+            `aws eks delete-access-entry --cluster-name ${opts.name} --principal-arn ${match} && aws eks create-access-entry --cluster-name ${opts.name} --principal-arn ${match}`,
+          );
+        else add(rule, title, 'pass', entry, clusterRef());
+        return;
+      }
+      notes.push(`no access entry for ${roleArn}`);
+      if (mode === 'API') {
+        add(
+          rule,
+          title,
+          'fail',
+          `${notes[0]} (authentication mode API ignores aws-auth)`,
           clusterRef(),
           `aws eks create-access-entry --cluster-name ${opts.name} --region ${opts.region} --principal-arn <role ARN with its path>`,
         );
+        return;
       }
     } catch (err) {
-      add(
-        'ACCESS-DOCTOR-MAPPED',
-        'caller is mapped in the cluster',
-        'unknown',
-        `cannot list access entries: ${(err as Error).message.split('\n')[0]}`,
-        clusterRef(),
-      );
+      notes.push(`cannot list access entries: ${(err as Error).message.split('\n')[0]}`);
+      if (mode === 'API') {
+        add(
+          rule,
+          title,
+          authenticated ? 'pass' : 'unknown',
+          [authenticated, ...notes].filter(Boolean).join('; '),
+          clusterRef(),
+        );
+        return;
+      }
     } finally {
       eks.destroy();
     }
   }
-  return { command: 'access doctor', targets: [`${opts.profile}@${opts.region}/${opts.name}`], findings, errors: [] };
+  if (tokenRejected) {
+    add(
+      rule,
+      title,
+      'fail',
+      [...notes, `the cluster rejected the token (HTTP 401): ${roleArn} is not mapped`].join('; '),
+      clusterRef(),
+      `${grantFix(roleArn)}${mode === 'CONFIG_MAP' ? ' --via aws-auth' : ''}`,
+    );
+    return;
+  }
+  if (!conn) {
+    add(rule, title, 'unknown', [...notes, 'aws-auth not read: no connection to the cluster'].join('; '), clusterRef());
+    return;
+  }
+  const awsAuth = await readAwsAuthConfigMap(conn);
+  if (awsAuth.ok) {
+    const m = mapAwsAuth(parseAwsAuth(awsAuth.value.data, { file: 'kube-system/aws-auth (live)' }), callerArn);
+    if (m.result === 'mapped')
+      add(
+        rule,
+        title,
+        'pass',
+        `aws-auth ${m.via}${m.entry ? ` ${m.entry.arn}` : ''} → ${m.username}${m.groups.length ? ` (groups ${m.groups.join(', ')})` : ''}`,
+        clusterRef(),
+      );
+    else add(rule, title, 'fail', [...notes, m.reason].join('; '), clusterRef(), `${grantFix(roleArn)} --via aws-auth`);
+    return;
+  }
+  if (awsAuth.status === 404) {
+    add(
+      rule,
+      title,
+      authenticated ? 'pass' : 'fail',
+      [authenticated, ...notes, 'no kube-system/aws-auth ConfigMap'].filter(Boolean).join('; '),
+      clusterRef(),
+      grantFix(roleArn),
+    );
+    return;
+  }
+  add(
+    rule,
+    title,
+    authenticated ? 'pass' : 'unknown',
+    [authenticated, ...notes, `aws-auth not readable: ${awsAuth.message}`].filter(Boolean).join('; '),
+    clusterRef(),
+  );
 }
