@@ -98,6 +98,7 @@ async function inventoryOpened(
         label,
         ...(layer.verify === 'blob' ? { expectedDigest: layer.digest } : {}),
         computeDiffId: layer.verify === 'diffId',
+        reopen: () => layer.open(),
         limits,
         catalogers,
         context,

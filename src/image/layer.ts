@@ -5,7 +5,15 @@ import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import * as tar from 'tar-stream';
 import { InputError, RampartError } from '../core/index.js';
-import type { CatalogContext, Cataloger, FileFindings } from './catalog/types.js';
+import { StreamScanner } from './catalog/stream-scan.js';
+import {
+  type CatalogContext,
+  type Cataloger,
+  type FileFindings,
+  type FileScan,
+  isPendingScan,
+  type PendingScan,
+} from './catalog/types.js';
 import type { ImageLimits } from './limits.js';
 import { baseName, normalizeTarPath, parentOf } from './paths.js';
 
@@ -43,6 +51,8 @@ export interface LayerReadOptions {
   limits: ImageLimits;
   catalogers: Cataloger[];
   context: CatalogContext;
+  /** Opens the same blob again, for the rare second pass (see `PendingScan`). */
+  reopen?: () => Promise<Readable>;
 }
 
 /** A tar entry's content stream as tar-stream hands it out. */
@@ -50,24 +60,95 @@ type EntryStream = tar.Extract extends AsyncIterable<infer S> ? S : never;
 
 const GZIP = [0x1f, 0x8b];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+/** zlib output chunk: the 16 KiB default costs a stream round-trip per 16 KiB; 256 KiB measured faster. */
+const GUNZIP_CHUNK = 256 * 1024;
+
+/** A streaming scan that needs byte ranges of its file once more (read in a second pass over the layer). */
+interface PendingEntry {
+  ordinal: number;
+  path: string;
+  scans: PendingScan[];
+}
+
+/** Returns a promise only when the entry needs asynchronous work; the common case stays synchronous. */
+type LayerEntryHandler = (header: tar.Header, stream: EntryStream, ordinal: number) => Promise<void> | undefined;
 
 /**
  * Streams one layer blob (gzip, zstd or plain tar, sniffed from the magic bytes) through tar-stream, verifying its
- * digest on the way. Nothing is written to disk; only files a cataloger wants are buffered, one at a time.
+ * digest on the way. Nothing is written to disk; only files a cataloger wants are buffered, one at a time, and
+ * binaries are scanned chunk by chunk without being held.
  */
 export async function analyzeLayer(raw: Readable, opts: LayerReadOptions): Promise<LayerAnalysis> {
+  const result = emptyLayerAnalysis();
+  const pending: PendingEntry[] = [];
+  const read = await streamLayer(raw, opts, (header, stream, ordinal) =>
+    handleEntry(header, stream, ordinal, result, pending, opts),
+  );
+  result.uncompressedBytes = read.uncompressedBytes;
+  if (read.diffId) result.diffId = read.diffId;
+  if (pending.length > 0) await completePending(pending, result, opts);
+  return result;
+}
+
+/** Second pass for scans that need ranges which passed before they knew about them (rare: cargo-auditable). */
+async function completePending(pending: PendingEntry[], result: LayerAnalysis, opts: LayerReadOptions) {
+  const byOrdinal = new Map(pending.map((p) => [p.ordinal, p]));
+  const parts = new Map<number, Buffer[][]>();
+  if (opts.reopen) {
+    await streamLayer(await opts.reopen(), { ...opts, computeDiffId: false }, (_header, stream, ordinal) => {
+      const entry = byOrdinal.get(ordinal);
+      if (!entry) {
+        stream.resume();
+        return undefined;
+      }
+      const scanner = new StreamScanner();
+      const captures = entry.scans.map((scan) => scan.needs.map((n) => scanner.capture(n.offset, n.length)));
+      stream.on('data', (chunk) => scanner.push(chunk as Buffer));
+      return new Promise<void>((done, fail) => {
+        stream.on('end', () => {
+          parts.set(
+            ordinal,
+            captures.map((list) => list.map((c) => c.buf.subarray(0, c.filled))),
+          );
+          done();
+        });
+        stream.on('error', fail);
+      });
+    });
+  }
+  for (const entry of pending) {
+    const got = parts.get(entry.ordinal);
+    if (!got) {
+      result.problems.push({
+        path: `/${entry.path}`,
+        message: 'needs a second read of its layer, which this source cannot give',
+      });
+      continue;
+    }
+    const findings = entry.scans.map((scan, i) => scan.complete(got[i] ?? []));
+    const merged = mergeFindings([result.files[entry.path], ...findings]);
+    if (merged) result.files[entry.path] = merged;
+  }
+}
+
+interface StreamedLayer {
+  uncompressedBytes: number;
+  diffId?: string;
+}
+
+/** Decompresses, bounds, hashes and untars one layer, handing every entry to `onEntry`. */
+async function streamLayer(raw: Readable, opts: LayerReadOptions, onEntry: LayerEntryHandler): Promise<StreamedLayer> {
   const { limits, label } = opts;
-  const rawHash = createHash('sha256');
-  const diffHash = opts.computeDiffId ? createHash('sha256') : undefined;
+  // Plain tar layers: the blob digest is also the diffID, so the bytes are hashed once.
+  const rawHash = opts.expectedDigest || opts.computeDiffId ? createHash('sha256') : undefined;
+  let diffHash: ReturnType<typeof createHash> | undefined;
   let compressedBytes = 0;
   let uncompressedBytes = 0;
-
-  const result = emptyLayerAnalysis();
 
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       compressedBytes += chunk.length;
-      rawHash.update(chunk);
+      rawHash?.update(chunk);
       cb(null, chunk);
     },
   });
@@ -80,7 +161,10 @@ export async function analyzeLayer(raw: Readable, opts: LayerReadOptions): Promi
         return;
       }
       uncompressedBytes += chunk.length;
-      diffHash?.update(chunk);
+      if (opts.computeDiffId && sniffer.compressed) {
+        diffHash ??= createHash('sha256');
+        diffHash.update(chunk);
+      }
       if (uncompressedBytes > limits.maxLayerBytes) {
         failed = true;
         cb(new InputError(`layer ${label} is larger than ${limits.maxLayerBytes} bytes uncompressed (limit)`));
@@ -107,19 +191,30 @@ export async function analyzeLayer(raw: Readable, opts: LayerReadOptions): Promi
   extract.on('entry', (header, stream, next) => {
     // An entry stream is destroyed with the layer's error when the layer fails; the layer reports it.
     stream.on('error', () => {});
-    entryCount++;
+    const ordinal = entryCount++;
     if (entryCount > limits.maxEntries) {
       stream.resume();
       next(new InputError(`layer ${label} has more than ${limits.maxEntries} entries (limit)`));
       return;
     }
-    handleEntry(header, stream, result, opts).then(
-      () => next(),
-      (err: unknown) => {
-        stream.resume();
-        next(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    let work: Promise<void> | undefined;
+    try {
+      work = onEntry(header, stream, ordinal);
+    } catch (err) {
+      stream.resume();
+      next(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    // A microtask, not a direct call: a direct next() re-enters tar-stream once per entry of the chunk.
+    if (!work) queueMicrotask(next);
+    else
+      work.then(
+        () => next(),
+        (err: unknown) => {
+          stream.resume();
+          next(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
   });
 
   try {
@@ -129,25 +224,30 @@ export async function analyzeLayer(raw: Readable, opts: LayerReadOptions): Promi
     if (message.includes(label)) throw err;
     throw new InputError(`cannot read layer ${label}: ${message}`, {}, { cause: err });
   }
-  const actual = `sha256:${rawHash.digest('hex')}`;
-  if (opts.expectedDigest && opts.expectedDigest !== actual) {
-    throw new InputError(`digest mismatch for layer ${label}: expected ${opts.expectedDigest}, got ${actual}`);
+  const rawDigest = rawHash ? `sha256:${rawHash.digest('hex')}` : undefined;
+  if (opts.expectedDigest && opts.expectedDigest !== rawDigest) {
+    throw new InputError(`digest mismatch for layer ${label}: expected ${opts.expectedDigest}, got ${rawDigest}`);
   }
-  result.uncompressedBytes = uncompressedBytes;
-  if (diffHash) result.diffId = `sha256:${diffHash.digest('hex')}`;
-  return result;
+  const out: StreamedLayer = { uncompressedBytes };
+  if (opts.computeDiffId) {
+    const diffId = sniffer.compressed ? diffHash && `sha256:${diffHash.digest('hex')}` : rawDigest;
+    if (diffId) out.diffId = diffId;
+  }
+  return out;
 }
 
-async function handleEntry(
+function handleEntry(
   header: tar.Header,
   stream: EntryStream,
+  ordinal: number,
   result: LayerAnalysis,
+  pending: PendingEntry[],
   opts: LayerReadOptions,
-): Promise<void> {
+): Promise<void> | undefined {
   const path = normalizeTarPath(header.name);
   if (path === '') {
     stream.resume();
-    return;
+    return undefined;
   }
   const name = baseName(path);
   if (name.startsWith('.wh.')) {
@@ -158,17 +258,17 @@ async function handleEntry(
       result.whiteouts.push(dir ? `${dir}/${target}` : target);
     }
     stream.resume();
-    return;
+    return undefined;
   }
   switch (header.type) {
     case 'directory':
       result.entries[path] = ['d'];
       stream.resume();
-      return;
+      return undefined;
     case 'symlink':
       result.entries[path] = ['l', header.linkname ?? ''];
       stream.resume();
-      return;
+      return undefined;
     case 'link': {
       const target = normalizeTarPath(header.linkname ?? '');
       result.entries[path] = ['h', target];
@@ -178,7 +278,7 @@ async function handleEntry(
         result.files[path] = relocate(found, target, path);
       }
       stream.resume();
-      return;
+      return undefined;
     }
     case 'file':
     case 'contiguous-file':
@@ -186,48 +286,103 @@ async function handleEntry(
     default:
       result.entries[path] = ['o'];
       stream.resume();
-      return;
+      return undefined;
   }
   result.entries[path] = ['f'];
   const mode = header.mode ?? 0;
   const size = header.size ?? 0;
-  const wanting = opts.catalogers.filter((c) => c.wants(path, mode, size));
-  if (wanting.length === 0) {
+  let wanting: Cataloger[] | undefined;
+  for (const c of opts.catalogers) if (c.wants(path, mode, size)) (wanting ??= []).push(c);
+  if (!wanting) {
     stream.resume();
-    return;
+    return undefined;
   }
-  if (size > opts.limits.maxFileBytes) {
+  const streaming = wanting.filter((c) => c.scan);
+  const buffering = wanting.filter((c) => !c.scan);
+  if (buffering.length > 0 && size > opts.limits.maxFileBytes) {
     result.problems.push({ path, message: `not read: ${size} bytes is over the per-file limit` });
-    stream.resume();
-    return;
+    if (streaming.length === 0) {
+      stream.resume();
+      return undefined;
+    }
+    buffering.length = 0;
   }
-  const data = await readEntry(stream, wanting);
-  if (!data) return;
-  const found = await runCatalogers(wanting, { path, data, mode }, opts.context);
-  if (found) result.files[path] = found;
+  return readEntry(stream, path, size, buffering, streaming).then(async ({ data, scans }) => {
+    const found: Array<FileFindings | undefined> = [];
+    if (data) found.push(await runCatalogers(buffering, { path, data, mode }, opts.context));
+    const waiting: PendingScan[] = [];
+    for (const scan of scans) {
+      const r = scan.finish();
+      if (isPendingScan(r)) waiting.push(r);
+      else found.push(r);
+    }
+    const merged = mergeFindings(found);
+    if (merged) result.files[path] = merged;
+    if (waiting.length > 0) pending.push({ ordinal, path, scans: waiting });
+  });
 }
 
-/** Buffers an entry unless no cataloger's magic matches its first bytes (then it is drained unbuffered). */
-async function readEntry(stream: EntryStream, wanting: Cataloger[]): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let rejected = false;
-  const needsMagic = wanting.every((c) => c.magic);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (rejected) continue;
-    if (needsMagic && total === 0 && chunk.length >= 8) {
-      if (!wanting.some((c) => c.magic?.(chunk))) {
-        rejected = true;
-        continue;
+/**
+ * Reads one entry: buffers it for `buffering` catalogers (unless no cataloger's magic matches its first bytes) and
+ * feeds every chunk to the streaming scans, which keep only what they look for.
+ */
+function readEntry(
+  stream: EntryStream,
+  path: string,
+  size: number,
+  buffering: Cataloger[],
+  streaming: Cataloger[],
+): Promise<{ data?: Buffer; scans: FileScan[] }> {
+  return new Promise((resolve, reject) => {
+    let data: Buffer | undefined;
+    let filled = 0;
+    let scans: FileScan[] | undefined;
+    let first = true;
+    let keep = buffering.length > 0;
+    stream.on('data', (data_: unknown) => {
+      const chunk = data_ as Buffer;
+      if (first) {
+        first = false;
+        // Magic bytes decide on the first chunk: files that are nobody's format are drained unread.
+        const head = chunk;
+        const sure = head.length >= 8;
+        keep = keep && (!sure || buffering.some((c) => !c.magic || c.magic(head)));
+        scans = streaming.filter((c) => !sure || !c.magic || c.magic(head)).map((c) => startScan(c, path, size));
+        if (keep) data = Buffer.allocUnsafe(size);
       }
-    }
-    chunks.push(chunk);
-    total += chunk.length;
+      if (data) {
+        const n = Math.min(chunk.length, size - filled);
+        chunk.copy(data, filled, 0, n);
+        filled += n;
+      }
+      if (scans) for (const scan of scans) scan.push(chunk);
+    });
+    stream.on('end', () => {
+      const out: { data?: Buffer; scans: FileScan[] } = { scans: scans ?? [] };
+      if (data) {
+        const whole = data.subarray(0, filled);
+        if (buffering.some((c) => !c.magic) || buffering.some((c) => c.magic?.(whole))) out.data = whole;
+      }
+      resolve(out);
+    });
+    stream.on('error', reject);
+  });
+}
+
+function startScan(c: Cataloger, path: string, size: number): FileScan {
+  if (!c.scan) throw new Error(`${c.name} cannot stream`);
+  return c.scan(path, size);
+}
+
+function mergeFindings(list: Array<FileFindings | undefined>): FileFindings | undefined {
+  const merged: FileFindings = {};
+  for (const found of list) {
+    if (!found) continue;
+    if (found.packages?.length) (merged.packages ??= []).push(...found.packages);
+    if (found.distro) merged.distro = found.distro;
+    if (found.problems?.length) (merged.problems ??= []).push(...found.problems);
   }
-  if (rejected) return undefined;
-  const data = Buffer.concat(chunks, total);
-  if (needsMagic && total < 8 && !wanting.some((c) => c.magic?.(data))) return undefined;
-  return data;
+  return merged.packages || merged.distro || merged.problems ? merged : undefined;
 }
 
 export async function runCatalogers(
@@ -311,7 +466,7 @@ class Sniffer extends Transform {
     if (GZIP.every((b, i) => head[i] === b)) {
       this.mode = 'gzip';
       this.compressed = true;
-      this.gunzip = createGunzip();
+      this.gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
       this.gunzip.on('data', (d: Buffer) => {
         if (!this.destroyed) this.push(d);
       });

@@ -1,6 +1,6 @@
 import { apkCataloger } from './apk.js';
+import { elfBinaryCataloger } from './binary.js';
 import { dpkgCataloger } from './dpkg.js';
-import { goBinaryCataloger } from './golang.js';
 import { javaCataloger } from './java.js';
 import {
   composerInstalledCataloger,
@@ -18,7 +18,7 @@ import type { Cataloger } from './types.js';
  * Bumped whenever any cataloger's output changes: part of the layer cache key, so old cached analyses are not
  * reused after an upgrade.
  */
-export const CATALOG_VERSION = 'c3';
+export const CATALOG_VERSION = 'c4';
 
 export const OS_CATALOGERS: Cataloger[] = [osReleaseCataloger, dpkgCataloger, apkCataloger, rpmCataloger];
 
@@ -26,7 +26,7 @@ export const OS_CATALOGERS: Cataloger[] = [osReleaseCataloger, dpkgCataloger, ap
 export const LANGUAGE_CATALOGERS: Cataloger[] = [
   npmPackageJsonCataloger,
   pythonCataloger,
-  goBinaryCataloger,
+  elfBinaryCataloger,
   javaCataloger,
   gemspecCataloger,
   composerInstalledCataloger,

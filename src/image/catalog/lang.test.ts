@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sharedPath, sharedSkipReason } from '../../../test/support/shared.js';
-import { goPackages, readGoBuildInfo } from './golang.js';
+import { readGoBuildInfo } from './binary.js';
+import { goPackages } from './golang.js';
 import { parseJavaArchive } from './java.js';
 import { npmPackageJsonCataloger, parseGemspec, pythonCataloger } from './lang.js';
 

@@ -33,4 +33,31 @@ export interface Cataloger {
   /** Cheap check of the first bytes, so large files that are not ours are never buffered. */
   magic?: (head: Buffer) => boolean;
   catalog(file: CatalogFile, ctx: CatalogContext): FileFindings | Promise<FileFindings>;
+  /**
+   * Streaming alternative to `catalog` for files too large to buffer (binaries): the layer reader feeds the chunks
+   * as they pass and never holds the file. `catalog` stays the entry point for whole buffers (dir: sources).
+   */
+  scan?: (path: string, size: number) => FileScan;
+}
+
+/** A byte range of one file. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** What a streaming scan needs after the file passed: its layer is read once more to supply these ranges. */
+export interface PendingScan {
+  needs: ByteRange[];
+  /** Called with the bytes of `needs`, in order (shorter when the file is shorter). */
+  complete(parts: Buffer[]): FileFindings;
+}
+
+export interface FileScan {
+  push(chunk: Buffer): void;
+  finish(): FileFindings | PendingScan;
+}
+
+export function isPendingScan(r: FileFindings | PendingScan): r is PendingScan {
+  return 'needs' in r;
 }
