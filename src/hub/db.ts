@@ -21,7 +21,7 @@ export interface HubDb {
   dialect: DialectName;
   /** Where the data is, for messages: a file path or the PostgreSQL URL without its password. */
   location: string;
-  /** Refreshes planner statistics after large writes (SQLite `PRAGMA optimize`; PostgreSQL autovacuum does it). */
+  /** Refreshes planner statistics after large writes (SQLite: ANALYZE — a sampled one misjudges the few-valued columns such as workflow and cluster; PostgreSQL's autovacuum does it). */
   optimize(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,15 +52,17 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    // Bounded ANALYZE for `PRAGMA optimize` (run after ingests) so the planner knows which index is selective.
-    sqlite.pragma('analysis_limit = 1000');
+    // A page cache and memory map large enough for 100k findings and their indexes.
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('mmap_size = 268435456');
+    sqlite.pragma('temp_store = MEMORY');
     const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
     hub = {
       db,
       dialect: 'sqlite',
       location: target,
       optimize: async () => {
-        sqlite.pragma('optimize');
+        sqlite.exec('ANALYZE');
       },
       close: () => db.destroy(),
     };
@@ -266,20 +268,32 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           }
           last = rows[rows.length - 1]?.uid ?? last;
         }
-        await db.schema.dropIndex('findings_scope').execute();
-        for (const cols of [
-          ['namespace', 'severity_rank'],
-          ['pillar', 'severity_rank'],
-          ['resource_name'],
-          ['resource_label'],
-          ['image'],
-          ['synced_at', 'updated_at'],
+        // Indexes shaped like the list queries: each sort order ends in uid (the keyset tie-break, same direction),
+        // the frequent filters lead their own copy of the default order, and the ones nothing reads any more go —
+        // every index costs ingest time. Plain scope: resolution always filters by cluster too.
+        for (const name of [
+          'findings_scope',
+          'findings_last_seen',
+          'findings_updated_at',
+          'findings_severity_last_seen',
+          'findings_workflow_severity_rank',
+          'findings_cluster_namespace',
         ]) {
-          await db.schema
-            .createIndex(`findings_${cols.join('_')}`)
-            .on('findings')
-            .columns(cols)
-            .execute();
+          await db.schema.dropIndex(name).execute();
+        }
+        const indexes: Record<string, string[]> = {
+          findings_default_order: ['severity_rank', 'last_seen', 'uid'],
+          findings_last_seen_uid: ['last_seen', 'uid'],
+          findings_workflow_order: ['workflow', 'severity_rank', 'last_seen', 'uid'],
+          findings_namespace_order: ['namespace', 'severity_rank', 'last_seen', 'uid'],
+          findings_pillar_order: ['pillar', 'severity_rank', 'last_seen', 'uid'],
+          findings_resource_label_uid: ['resource_label', 'uid'],
+          findings_resource_name: ['resource_name'],
+          findings_image: ['image'],
+          findings_unsynced: ['synced_at', 'updated_at'],
+        };
+        for (const [name, cols] of Object.entries(indexes)) {
+          await db.schema.createIndex(name).on('findings').columns(cols).execute();
         }
       },
     },

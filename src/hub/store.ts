@@ -168,7 +168,8 @@ const UPSERT_COLUMNS = [
 export class HubStore {
   readonly db: Kysely<HubDatabase>;
   private writeVersion = 0;
-  private optimizedAt = 0;
+  private newSinceAnalyze = 0;
+  private analyzedRows = 0;
   private readonly counts = new Map<string, { n: number; at: number; version: number }>();
   /** When a suppression next expires (or another process may have changed them): the workflow is refreshed then. */
   private nextSuppressionChange = 0;
@@ -309,8 +310,12 @@ export class HubStore {
         .execute();
     });
     this.changed();
-    if (Date.now() - this.optimizedAt > 30_000) {
-      this.optimizedAt = Date.now();
+    // Statistics follow the table's growth: re-analysed each time it has doubled (cost ≈ twice one ANALYZE of the
+    // final table), so the planner walks the sort index for few-valued filters instead of sorting 100k rows.
+    this.newSinceAnalyze += summary.new;
+    if (this.newSinceAnalyze >= Math.max(1000, this.analyzedRows)) {
+      this.analyzedRows += this.newSinceAnalyze;
+      this.newSinceAnalyze = 0;
       await this.hub.optimize();
     }
     return summary;
@@ -349,14 +354,19 @@ export class HubStore {
     const order = parseSort(q.sort);
     const filtered = this.filteredFindings(q);
     const total = await this.cachedCount(filtered, q);
+    // The uid tie-break runs in the direction of the last sort key, so an all-descending order is one index walked
+    // backwards (the indexes end in uid).
+    const keys: Array<[keyof FindingsTable, 'asc' | 'desc']> = [
+      ...order,
+      ['uid', order[order.length - 1]?.[1] ?? 'asc'],
+    ];
     let query = filtered.selectAll();
-    for (const [column, dir] of order) query = query.orderBy(column, dir);
-    query = query.orderBy('uid');
+    for (const [column, dir] of keys) query = query.orderBy(column, dir);
     if (q.cursor) {
       const after = decodeCursor(q.cursor, order.length);
       query = query.where((eb) =>
         eb.or(
-          [...order, ['uid', 'asc'] as const].map(([column, dir], i) =>
+          keys.map(([column, dir], i) =>
             eb.and([
               ...order.slice(0, i).map(([c], j) => eb(c, '=', after[j] as string | number)),
               eb(column, dir === 'desc' ? '<' : '>', after[i] as string | number),
