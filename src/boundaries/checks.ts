@@ -14,7 +14,7 @@ import {
   toleratesTaint,
   workloadLabel,
 } from './facts.js';
-import type { BoundaryProviders, PermissionHolder, PermissionQuery } from './providers.js';
+import type { BoundaryProviders, NamespaceEdge, PermissionHolder, PermissionQuery } from './providers.js';
 
 export const BOUNDARY_RULES = {
   verdict: 'boundary/verdict',
@@ -344,9 +344,10 @@ function checkReachability(ns: LoadedObject, ctx: Context): Finding {
   // A shared service (ingress, monitoring) is meant to be reached by tenants; a tenant is not.
   const shared = namespaceRole(ns) === 'shared';
   const fromTenants = shared ? [] : inbound.filter((e) => ctx.tenants.includes(e.from));
+  const ranges = (e: NamespaceEdge) => (e.ranges?.length ? ` [${listOrNone(e.ranges, 4)}]` : '');
   const evidence = {
-    inbound: inbound.map((e) => `${e.from}: ${e.connections}`),
-    outbound: outbound.map((e) => `${e.to}: ${e.connections}`),
+    inbound: inbound.map((e) => `${e.from}${ranges(e)}: ${e.connections}`),
+    outbound: outbound.map((e) => `${e.to}${ranges(e)}: ${e.connections}`),
   };
   const ne = notEnforced(ctx);
   if (ne) {

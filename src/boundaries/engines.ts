@@ -60,17 +60,29 @@ export const EXTERNAL = 'external';
 export function reachabilityFromNetwork(net: BuiltNetwork): Provided<Reachability> & { problems?: string[] } {
   try {
     const conns = computeMatrix(net.model);
-    const byPair = new Map<string, { from: string; to: string; conns: (typeof conns)[number]['conns'] }>();
+    type Pair = { from: string; to: string; conns: (typeof conns)[number]['conns']; ranges: Set<string> };
+    const byPair = new Map<string, Pair>();
     for (const c of conns) {
       if (c.conns.isEmpty()) continue;
       const from = c.src.namespace ?? EXTERNAL;
       const to = c.dst.namespace ?? EXTERNAL;
       const key = `${from}\0${to}`;
       const prev = byPair.get(key);
-      byPair.set(key, { from, to, conns: prev ? prev.conns.union(c.conns) : c.conns });
+      const pair: Pair = prev
+        ? { ...prev, conns: prev.conns.union(c.conns) }
+        : { from, to, conns: c.conns, ranges: new Set() };
+      // The external ranges folded into the `external` node, kept by name for the reasons.
+      if (c.src.namespace === undefined) pair.ranges.add(c.src.name);
+      if (c.dst.namespace === undefined) pair.ranges.add(c.dst.name);
+      byPair.set(key, pair);
     }
     const edges: NamespaceEdge[] = [...byPair.values()]
-      .map((e) => ({ from: e.from, to: e.to, connections: e.conns.toString() }))
+      .map((e) => ({
+        from: e.from,
+        to: e.to,
+        connections: e.conns.toString(),
+        ...(e.ranges.size ? { ranges: [...e.ranges].sort() } : {}),
+      }))
       .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
     return {
       available: true,

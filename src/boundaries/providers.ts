@@ -24,11 +24,13 @@ export interface PssEvaluator {
 
 /** One allowed connection between namespaces (or from/to an external range), from the network engine's matrix. */
 export interface NamespaceEdge {
-  /** Namespace name, or `cidr:<range>` for traffic from/to outside the cluster. */
+  /** Namespace name, or `external` for traffic from/to outside the cluster. */
   from: string;
   to: string;
   /** Human summary of what is allowed, e.g. `TCP 8080`, `All Connections`. */
   connections: string;
+  /** For `external` ends: the address ranges the network engine told apart (e.g. `0.0.0.0-9.255.255.255`). */
+  ranges?: string[];
 }
 
 export interface Reachability {
