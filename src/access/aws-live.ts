@@ -61,7 +61,7 @@ function slugOf(arn: string, index: number): string {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-export async function fetchAwsSnapshot(opts: AwsLiveOptions & { outputDir: string }): Promise<AwsLiveResult> {
+export async function pullAwsSnapshot(opts: AwsLiveOptions & { outputDir: string }): Promise<AwsLiveResult> {
   if (!opts.outputDir) throw new UsageError('--output-dir is required');
   // A previous pull's files (an entry deleted since) would silently mix into this one.
   if (existsSync(opts.outputDir) && readdirSync(opts.outputDir).length > 0)

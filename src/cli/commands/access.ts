@@ -7,6 +7,7 @@ import {
   formatWhoCan,
   permissionsFromFiles,
   planGrant,
+  pullAwsSnapshot,
   risksFromFiles,
   runDoctor,
   tokenCommand,
@@ -175,9 +176,15 @@ export function register(program: Command): void {
       .requiredOption('--name <cluster>', 'cluster name')
       .option('--kubeconfig <file>', 'kubeconfig to check (default: first of $KUBECONFIG, else ~/.kube/config)')
       .option('--endpoint-url <url>', 'EKS/STS endpoint override (testing, VPC endpoints)')
+      .option(
+        '--can-i <words>',
+        'access to confirm through the cluster, kubectl auth can-i words (repeatable; default "list pods")',
+        collect,
+      )
+      .option('-n, --namespace <ns>', 'namespace of the --can-i checks (default: default)')
       .addHelpText(
         'after',
-        '\nExample:\n  rampart access doctor --profile dev-admin --region eu-west-1 --name acme-prod --show-passed',
+        '\nExample:\n  rampart access doctor --profile dev-admin --region eu-west-1 --name acme-prod --show-passed \\\n    --can-i "list pods" --can-i "create pods --subresource exec" -n payments',
       ),
   ).action(
     async (
@@ -187,11 +194,46 @@ export function register(program: Command): void {
         name: string;
         kubeconfig?: string;
         endpointUrl?: string;
+        canI?: string[];
+        namespace?: string;
       },
     ) => {
-      process.exitCode = emitResult(await runDoctor({ ...opts, env: process.env }), opts);
+      process.exitCode = emitResult(await runDoctor({ ...opts, checks: opts.canI, env: process.env }), opts);
     },
   );
+
+  access
+    .command('pull')
+    .description(
+      'read the AWS side live into an --aws-snapshot directory: DescribeCluster, access entries, their access policies, IAM roles and users',
+    )
+    .requiredOption('--name <cluster>', 'cluster name')
+    .requiredOption('--region <region>', "the cluster's Region")
+    .requiredOption('--output-dir <dir>', 'new or empty directory to write the API responses into')
+    .option('--profile <profile>', 'AWS profile (SSO included); default: the SDK chain')
+    .option('--no-iam', 'skip IAM ListRoles/ListUsers')
+    .option('--endpoint-url <url>', 'EKS endpoint override (testing, VPC endpoints)')
+    .option('--iam-endpoint-url <url>', 'IAM endpoint override (testing)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rampart access pull --profile dev-admin --region eu-west-1 --name acme-prod --output-dir aws/ \\\n    && rampart access risks snap/ --aws-snapshot aws/',
+    )
+    .action(
+      async (opts: {
+        name: string;
+        region: string;
+        outputDir: string;
+        profile?: string;
+        iam: boolean;
+        endpointUrl?: string;
+        iamEndpointUrl?: string;
+      }) => {
+        const r = await pullAwsSnapshot({ ...opts, skipIam: !opts.iam });
+        process.stdout.write(`wrote ${r.files.length} API responses to ${r.dir}\n`);
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const p of r.snapshot.problems) process.stderr.write(`${p.level}: ${p.message}\n`);
+      },
+    );
 
   access
     .command('permissions')
