@@ -60,9 +60,11 @@ export interface AffectedRow {
 export class AdvisoryDb {
   readonly db: Database.Database;
   private readonly advisoryCache = new Map<string, Omit<AdvisoryRecord, 'affected'>>();
-  private affectedQuery: Database.Statement | undefined;
-  private advisoryQuery: Database.Statement | undefined;
-  private aliasQuery: Database.Statement | undefined;
+  private affectedByNamesQuery: Database.Statement | undefined;
+  private advisoriesQuery: Database.Statement | undefined;
+  private withdrawn: Set<string> | undefined;
+  private packageNamesQuery: Database.Statement | undefined;
+  private readonly packageNames = new Map<string, Set<string>>();
 
   private constructor(
     readonly path: string,
@@ -70,6 +72,8 @@ export class AdvisoryDb {
   ) {
     if (!readonly) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { readonly, fileMustExist: readonly });
+    // Matching reads scattered pages of a file of tens of MB: mapped pages cost no read() call each.
+    this.db.pragma('mmap_size = 268435456');
     if (!readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
@@ -148,6 +152,8 @@ export class AdvisoryDb {
     });
     run(records);
     this.advisoryCache.clear();
+    this.packageNames.clear();
+    this.withdrawn = undefined;
     return written;
   }
 
@@ -193,6 +199,20 @@ export class AdvisoryDb {
     };
   }
 
+  /**
+   * Runs `fn` inside one read transaction: SQLite otherwise takes and drops its file locks around every statement,
+   * which costs more than the indexed lookups themselves when thousands of packages are matched.
+   */
+  reading<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.exec('BEGIN');
+    try {
+      return fn();
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
   /** Ecosystems (with release) that have any advisory: to tell "no data for this distro" from "clean". */
   ecosystems(): Set<string> {
     return new Set(
@@ -204,51 +224,144 @@ export class AdvisoryDb {
 
   /** Non-withdrawn advisories naming this package in this ecosystem. */
   affectedFor(ecosystem: string, name: string): AffectedRow[] {
-    this.affectedQuery ??= this.db.prepare(
-      `SELECT f.source, f.advisory_id, f.ecosystem, f.package, f.ranges, f.versions, f.cvss, f.vendor_severity,
-                f.fix_state
-         FROM affected f JOIN advisories a ON a.source = f.source AND a.id = f.advisory_id
-         WHERE f.ecosystem = ? AND f.package = ? AND a.withdrawn IS NULL`,
-    );
-    const rows = this.affectedQuery.all(ecosystem, name) as Array<Record<string, string | null>>;
-    return rows.map((r) => ({
-      advisory: this.advisory(r.source as string, r.advisory_id as string),
-      affected: {
-        ecosystem: r.ecosystem as string,
-        name: r.package as string,
-        ranges: JSON.parse(r.ranges as string),
-        versions: JSON.parse(r.versions as string),
-        ...(r.cvss ? { cvss: JSON.parse(r.cvss) as CvssScore[] } : {}),
-        ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
-        ...(r.fix_state ? { fixState: r.fix_state as AffectedPackage['fixState'] } : {}),
-      },
+    const entries = this.affectedForNames(ecosystem, [name]).get(name) ?? [];
+    const advisories = this.advisoriesByKey(entries.map((e) => [e.source, e.advisoryId]));
+    return entries.map((e) => ({
+      advisory: advisories.get(advisoryKey(e.source, e.advisoryId)) as Omit<AdvisoryRecord, 'affected'>,
+      affected: e.affected,
     }));
   }
 
-  private advisory(source: string, id: string): Omit<AdvisoryRecord, 'affected'> {
-    const key = `${source}\0${id}`;
-    const cached = this.advisoryCache.get(key);
-    if (cached) return cached;
-    this.advisoryQuery ??= this.db.prepare('SELECT * FROM advisories WHERE source = ? AND id = ?');
-    this.aliasQuery ??= this.db.prepare('SELECT alias FROM aliases WHERE source = ? AND advisory_id = ?');
-    const a = this.advisoryQuery.get(source, id) as Record<string, string | null>;
-    const aliases = (this.aliasQuery.all(source, id) as Array<{ alias: string }>).map((r) => r.alias);
-    const out: Omit<AdvisoryRecord, 'affected'> = {
-      id,
-      source,
-      modified: a.modified as string,
-      ...(a.published ? { published: a.published } : {}),
-      ...(a.summary ? { summary: a.summary } : {}),
-      ...(a.details ? { details: a.details } : {}),
-      aliases,
-      cvss: JSON.parse(a.cvss as string),
-      ...(a.vendor_severity ? { vendorSeverity: a.vendor_severity } : {}),
-      ...(a.informational ? { informational: a.informational } : {}),
-      references: JSON.parse(a.refs as string),
-    };
-    this.advisoryCache.set(key, out);
+  /**
+   * The affected entries of non-withdrawn advisories for many names of one ecosystem, a few queries for all of
+   * them (names passed as one JSON array): per-statement overhead, not the index lookup, dominates point queries.
+   */
+  affectedForNames(ecosystem: string, names: string[]): Map<string, AffectedEntry[]> {
+    this.affectedByNamesQuery ??= this.db.prepare(
+      `SELECT source, advisory_id, package, ranges, versions, cvss, vendor_severity, fix_state FROM affected
+        WHERE ecosystem = ? AND package IN (SELECT value FROM json_each(?))`,
+    );
+    const withdrawn = this.withdrawnAdvisories();
+    const out = new Map<string, AffectedEntry[]>();
+    for (let at = 0; at < names.length; at += NAMES_PER_QUERY) {
+      const chunk = JSON.stringify(names.slice(at, at + NAMES_PER_QUERY));
+      for (const r of this.affectedByNamesQuery.all(ecosystem, chunk) as Array<Record<string, string | null>>) {
+        const source = r.source as string;
+        const advisoryId = r.advisory_id as string;
+        if (withdrawn.has(advisoryKey(source, advisoryId))) continue;
+        const name = r.package as string;
+        const list = out.get(name) ?? [];
+        list.push({
+          source,
+          advisoryId,
+          affected: {
+            ecosystem,
+            name,
+            ranges: JSON.parse(r.ranges as string),
+            versions: JSON.parse(r.versions as string),
+            ...(r.cvss ? { cvss: JSON.parse(r.cvss) as CvssScore[] } : {}),
+            ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
+            ...(r.fix_state ? { fixState: r.fix_state as AffectedPackage['fixState'] } : {}),
+          },
+        });
+        out.set(name, list);
+      }
+    }
     return out;
   }
+
+  /** Advisory texts, aliases and scores by (source, id), fetched in bulk and cached per handle. */
+  advisoriesByKey(keys: Array<[string, string]>): Map<string, Omit<AdvisoryRecord, 'affected'>> {
+    this.advisoriesQuery ??= this.db.prepare(
+      `SELECT a.source, a.id, a.modified, a.published, a.summary, a.details, a.cvss, a.vendor_severity,
+              a.informational, a.refs,
+              (SELECT json_group_array(alias) FROM aliases x WHERE x.source = a.source AND x.advisory_id = a.id)
+                AS aliases
+         FROM advisories a WHERE a.source = ? AND a.id IN (SELECT value FROM json_each(?))`,
+    );
+    const out = new Map<string, Omit<AdvisoryRecord, 'affected'>>();
+    const missing = new Map<string, string[]>();
+    for (const [source, id] of keys) {
+      const key = advisoryKey(source, id);
+      const cached = this.advisoryCache.get(key);
+      if (cached) out.set(key, cached);
+      else {
+        const ids = missing.get(source);
+        if (ids) ids.push(id);
+        else missing.set(source, [id]);
+      }
+    }
+    for (const [source, ids] of missing) {
+      const unique = [...new Set(ids)];
+      for (let at = 0; at < unique.length; at += NAMES_PER_QUERY) {
+        const chunk = JSON.stringify(unique.slice(at, at + NAMES_PER_QUERY));
+        for (const r of this.advisoriesQuery.all(source, chunk) as Array<Record<string, string | null>>) {
+          const advisory = advisoryFromRow(r);
+          const key = advisoryKey(advisory.source, advisory.id);
+          this.advisoryCache.set(key, advisory);
+          out.set(key, advisory);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Withdrawn records are few: one set per handle beats a join on every lookup. */
+  private withdrawnAdvisories(): Set<string> {
+    this.withdrawn ??= new Set(
+      (
+        this.db.prepare('SELECT source, id FROM advisories WHERE withdrawn IS NOT NULL').all() as Array<{
+          source: string;
+          id: string;
+        }>
+      ).map((r) => advisoryKey(r.source, r.id)),
+    );
+    return this.withdrawn;
+  }
+
+  /**
+   * The package names with any advisory in this ecosystem: most installed packages have none, and a set lookup is
+   * much cheaper than a query. Loaded once per ecosystem per handle.
+   */
+  packagesWithAdvisories(ecosystem: string): Set<string> {
+    let names = this.packageNames.get(ecosystem);
+    if (!names) {
+      this.packageNamesQuery ??= this.db.prepare('SELECT DISTINCT package FROM affected WHERE ecosystem = ?').pluck();
+      names = new Set(this.packageNamesQuery.all(ecosystem) as string[]);
+      this.packageNames.set(ecosystem, names);
+    }
+    return names;
+  }
+}
+
+/** One affected-package entry of an advisory, before the advisory itself is fetched. */
+export interface AffectedEntry {
+  source: string;
+  advisoryId: string;
+  affected: AffectedPackage;
+}
+
+/** SQLite's default limit on nesting is far away; this keeps each JSON parameter small. */
+const NAMES_PER_QUERY = 500;
+
+export function advisoryKey(source: string, id: string): string {
+  return `${source}\0${id}`;
+}
+
+function advisoryFromRow(r: Record<string, string | null>): Omit<AdvisoryRecord, 'affected'> {
+  return {
+    id: r.id as string,
+    source: r.source as string,
+    modified: r.modified as string,
+    ...(r.published ? { published: r.published } : {}),
+    ...(r.summary ? { summary: r.summary } : {}),
+    ...(r.details ? { details: r.details } : {}),
+    aliases: JSON.parse(r.aliases ?? '[]') as string[],
+    cvss: JSON.parse(r.cvss as string),
+    ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
+    ...(r.informational ? { informational: r.informational } : {}),
+    references: JSON.parse(r.refs as string),
+  };
 }
 
 function sourceFromRow(row: Record<string, unknown>): SourceStatus {

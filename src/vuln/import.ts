@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { Unzip, UnzipInflate } from 'fflate';
 import YAML from 'yaml';
 import { InputError, type InputProblem, problemFromError } from '../core/index.js';
 import type { AdvisoryRecord } from './advisory.js';
@@ -9,6 +8,7 @@ import { secdbToRecords } from './sources/alpine.js';
 import { changelogFixesToRecords, trackerToRecords } from './sources/debian.js';
 import { parseOsvRecord } from './sources/osv.js';
 import { compareDpkg } from './versions/index.js';
+import { readZipEntries } from './zip.js';
 
 export interface ImportReport {
   location: string;
@@ -150,24 +150,6 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-/** Streams a zip's `.json` entries one by one (OSV publishes per-ecosystem `all.zip`). */
-export function readZipEntries(path: string, onEntry: (name: string, text: string) => void): void {
-  const data = readFileSync(path);
-  const decoder = new TextDecoder();
-  const unzip = new Unzip((file) => {
-    if (!/\.(json|ya?ml)$/i.test(file.name)) return;
-    const chunks: Uint8Array[] = [];
-    file.ondata = (err, chunk, final) => {
-      if (err) throw new InputError(`corrupt zip entry: ${err.message}`, { file: `${path}!${file.name}` });
-      chunks.push(chunk);
-      if (final) onEntry(file.name, decoder.decode(Buffer.concat(chunks)));
-    };
-    file.start();
-  });
-  unzip.register(UnzipInflate);
-  unzip.push(data, true);
-}
-
 /**
  * Imports a directory (recursively), a `.zip` of OSV records, or one JSON/YAML file into the DB. One bad record
  * never aborts the import: it is reported in `problems` and skipped. Withdrawn records are stored but the matcher
@@ -185,7 +167,11 @@ export function importPath(db: AdvisoryDb, path: string, options: ImportOptions 
   const importFile = (file: string): void => {
     if (extname(file).toLowerCase() === '.zip') {
       try {
-        readZipEntries(file, (name, text) => importer.document(text, `${file}!${name}`));
+        readZipEntries(
+          file,
+          (name, text) => importer.document(text, `${file}!${name}`),
+          (err) => importer.problem(err, file),
+        );
       } catch (err) {
         importer.problem(
           err instanceof InputError ? err : new InputError(`unreadable zip: ${(err as Error).message}`, { file }),

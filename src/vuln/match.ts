@@ -1,8 +1,8 @@
 import type { CvssScore, Distro, ImageInventory, InventoryPackage } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
-import type { AdvisoryDb, AffectedRow } from './db.js';
+import { type AdvisoryDb, type AffectedEntry, type AffectedRow, advisoryKey } from './db.js';
 import { ECOSYSTEM_OF_TYPE, normalizePackageName } from './names.js';
-import { evaluateAffected, schemeForEcosystem } from './versions/index.js';
+import { evaluateAffected, schemeForEcosystem, type VersionScheme } from './versions/index.js';
 
 /** Where a package's advisories are looked up and which version is compared. */
 export interface MatchKey {
@@ -131,6 +131,10 @@ function primaryId(advisory: Omit<AdvisoryRecord, 'affected'>): string {
 
 /** Matches every package of an inventory against the DB. Pure lookup: no network, no image access. */
 export function matchInventory(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
+  return db.reading(() => matchAll(inventory, db));
+}
+
+function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   const known = db.ecosystems();
   const outcome: MatchOutcome = {
     matches: [],
@@ -140,6 +144,9 @@ export function matchInventory(inventory: ImageInventory, db: AdvisoryDb): Match
     packagesChecked: 0,
   };
   const uncovered = new Set<string>();
+  // Pass 1: the key of every package, and per ecosystem the names that have any advisory at all.
+  const keyed: Array<{ p: InventoryPackage; key: MatchKey }> = [];
+  const wanted = new Map<string, Set<string>>();
   for (const p of inventory.packages) {
     const key = matchKeyOf(p, inventory.distro);
     if (!key) {
@@ -152,26 +159,55 @@ export function matchInventory(inventory: ImageInventory, db: AdvisoryDb): Match
       for (const e of key.ecosystems) uncovered.add(e);
       continue;
     }
+    keyed.push({ p, key });
+    for (const ecosystem of key.ecosystems) {
+      const withAdvisories = db.packagesWithAdvisories(ecosystem);
+      for (const name of key.names) {
+        if (!withAdvisories.has(name)) continue;
+        const names = wanted.get(ecosystem) ?? new Set<string>();
+        names.add(name);
+        wanted.set(ecosystem, names);
+      }
+    }
+  }
+  // Pass 2: the affected entries of all those names, a few queries per ecosystem.
+  const entries = new Map<string, Map<string, AffectedEntry[]>>();
+  for (const [ecosystem, names] of wanted) entries.set(ecosystem, db.affectedForNames(ecosystem, [...names]));
+  // Pass 3: version evaluation; advisory texts are fetched only for what matched.
+  const hits: Array<{ p: InventoryPackage; key: MatchKey; entry: AffectedEntry; fixedIn: string[] }> = [];
+  const schemes = new Map<string, VersionScheme | undefined>();
+  for (const { p, key } of keyed) {
     const seen = new Set<string>();
     for (const ecosystem of key.ecosystems) {
-      const scheme = schemeForEcosystem(ecosystem);
+      const byName = entries.get(ecosystem);
+      if (!byName) continue;
+      let scheme = schemes.get(ecosystem);
+      if (scheme === undefined && !schemes.has(ecosystem)) {
+        scheme = schemeForEcosystem(ecosystem);
+        schemes.set(ecosystem, scheme);
+      }
       for (const name of key.names) {
-        for (const row of db.affectedFor(ecosystem, name)) {
-          const rowKey = `${row.advisory.source}\0${row.advisory.id}`;
-          if (seen.has(rowKey)) continue;
-          const verdict = evaluateAffected(key.version, row.affected, scheme);
+        for (const entry of byName.get(name) ?? []) {
+          const entryKey = advisoryKey(entry.source, entry.advisoryId);
+          if (seen.has(entryKey)) continue;
+          const verdict = evaluateAffected(key.version, entry.affected, scheme);
           if (!verdict.affected) {
             if (!verdict.evaluable) {
-              outcome.unevaluated.push({ package: p, advisoryId: row.advisory.id, notes: verdict.notes });
-              seen.add(rowKey);
+              outcome.unevaluated.push({ package: p, advisoryId: entry.advisoryId, notes: verdict.notes });
+              seen.add(entryKey);
             }
             continue;
           }
-          seen.add(rowKey);
-          outcome.matches.push(toMatch(p, key, row, verdict.fixedIn));
+          seen.add(entryKey);
+          hits.push({ p, key, entry, fixedIn: verdict.fixedIn });
         }
       }
     }
+  }
+  const advisories = db.advisoriesByKey(hits.map((h) => [h.entry.source, h.entry.advisoryId]));
+  for (const h of hits) {
+    const advisory = advisories.get(advisoryKey(h.entry.source, h.entry.advisoryId));
+    if (advisory) outcome.matches.push(toMatch(h.p, h.key, { advisory, affected: h.entry.affected }, h.fixedIn));
   }
   outcome.uncoveredEcosystems = [...uncovered].sort();
   return outcome;
