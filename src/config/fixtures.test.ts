@@ -2,13 +2,14 @@
  * Every rule in the catalog has at least one failing and one passing fixture under src/config/fixtures/<prefix>/,
  * named `<rule>.bad…` and `<rule>.good…` (a file, or a directory when the case needs several files or a
  * `.rampart.yaml`). The failing fixture must produce the rule (fail or unknown), the passing one must not, and
- * neither may be unreadable. A rule added without fixtures fails this test.
+ * neither may be unreadable. A rule added without fixtures fails this test. Fixtures that name an image source in
+ * their `.rampart.yaml` are read through the images engine (user/image-not-readable.good holds a tiny OCI layout).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configRules, emptySettings, lint, loadSettings } from './index.js';
+import { configRules, emptySettings, lintWithImages, loadSettings } from './index.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -25,11 +26,12 @@ function lintFixture(path: string) {
   const settingsFile = join(path, '.rampart.yaml');
   const settings =
     statSync(path).isDirectory() && existsSync(settingsFile) ? loadSettings(settingsFile, [path]) : emptySettings();
-  return lint([path], { settings });
+  // Images named in imageSources are read through the images engine; no layer cache is written by tests.
+  return lintWithImages([path], { settings }, { inventory: { cacheDir: false } });
 }
 
-function reported(path: string, ruleId: string): { hit: boolean; errors: string[] } {
-  const r = lintFixture(path);
+async function reported(path: string, ruleId: string): Promise<{ hit: boolean; errors: string[] }> {
+  const r = await lintFixture(path);
   return {
     hit: r.findings.some(
       (f) => f.ruleId === ruleId && (f.status === 'fail' || f.status === 'unknown') && !f.suppression,
@@ -64,14 +66,14 @@ test('every fixture belongs to a rule in the catalog', () => {
 
 for (const rule of rules) {
   const [prefix, name] = rule.id.split('/') as [string, string];
-  test(`${rule.id}: failing fixtures report it, passing fixtures do not`, () => {
+  test(`${rule.id}: failing fixtures report it, passing fixtures do not`, async () => {
     for (const path of entriesFor(prefix, name, 'bad')) {
-      const r = reported(path, rule.id);
+      const r = await reported(path, rule.id);
       assert.deepEqual(r.errors, [], `${path}: unreadable`);
       assert.ok(r.hit, `${path} should report ${rule.id}`);
     }
     for (const path of entriesFor(prefix, name, 'good')) {
-      const r = reported(path, rule.id);
+      const r = await reported(path, rule.id);
       assert.deepEqual(r.errors, [], `${path}: unreadable`);
       assert.ok(!r.hit, `${path} should not report ${rule.id}`);
     }

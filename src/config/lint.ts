@@ -8,7 +8,8 @@ import {
   problemFromError,
   type ScanResult,
 } from '../core/index.js';
-import { expandWorkloads, loadSnapshot, type Snapshot } from '../inputs/index.js';
+import { type InventoryOptions, inventoryImage } from '../image/index.js';
+import { allContainers, expandWorkloads, loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { discoverLintFiles, type LintFile } from './discover.js';
 import { lineOf, parseDockerfile, propertiesOf } from './dockerfile/model.js';
 import { DOCKERFILE_RULES } from './dockerfile/rules.js';
@@ -30,6 +31,17 @@ export interface LintOptions {
   clusterVersion?: PssVersion;
   /** Image inventories (from the images engine) whose config.user feeds the USER consistency checks. */
   images?: ImageInventory[];
+  /** Images the images engine could not read, with the reason (their USER consistency is `unknown`). */
+  unreadableImages?: ReadonlyMap<string, string>;
+}
+
+export interface ImageReadOptions {
+  /** Image (reference or repository) → source, on top of `.rampart.yaml` imageSources. */
+  imageSources?: Record<string, string>;
+  /** Read every container image without a source from its registry, by its reference. */
+  readImages?: boolean;
+  /** Passed to the images engine (cache directory, platform, registry options, limits). */
+  inventory?: InventoryOptions;
 }
 
 interface FileText {
@@ -286,13 +298,15 @@ export function lint(paths: string[], options: LintOptions = {}): ScanResult {
     for (const file of kubeFiles) if (!texts.has(file)) texts.set(file, readText(file, problems) ?? '');
     findings.push(...lintManifests(snapshot, options, settings));
     const facts = userFacts(options, settings, dockerfiles);
-    for (const h of checkUserConsistency(expandWorkloads(snapshot), facts, workloadRef)) {
+    for (const h of checkUserConsistency(expandWorkloads(snapshot), facts, workloadRef, options.unreadableImages)) {
       findings.push(
         findingOf(h.rule, {
           resource: h.resource,
           message: h.message,
           discriminator: h.discriminator,
           evidence: h.evidence,
+          status: h.status,
+          reason: h.reason,
         }),
       );
     }
@@ -339,6 +353,54 @@ function loadManifests(files: string[], problems: InputProblem[]): { snapshot: S
     problems.push(p);
   }
   return { snapshot, kubeFiles };
+}
+
+/** Where to read each container image from: an exact reference entry, then a repository entry, then the registry. */
+function imageSourceFor(image: string, sources: Record<string, string>, readImages: boolean): string | undefined {
+  return sources[image] ?? sources[imageRepository(image)] ?? (readImages ? image : undefined);
+}
+
+/**
+ * `rampart lint` with image contents: the container images named in the manifests are read through the images
+ * engine (its sources and layer cache), and their config User feeds the USER consistency checks. An image that
+ * cannot be read makes its containers `unknown` with the reason; the rest of the lint is unchanged.
+ */
+export async function lintWithImages(
+  paths: string[],
+  options: LintOptions = {},
+  read: ImageReadOptions = {},
+): Promise<ScanResult> {
+  const settings = options.settings ?? emptySettings();
+  const sources = { ...settings.imageSources, ...read.imageSources };
+  const readImages = read.readImages === true;
+  if (Object.keys(sources).length === 0 && !readImages) return lint(paths, options);
+  const problems: InputProblem[] = [];
+  const manifests = discoverLintFiles(paths)
+    .files.filter((f) => f.kind === 'manifest')
+    .map((f) => f.path);
+  const wanted = new Map<string, string>();
+  if (manifests.length > 0) {
+    for (const w of expandWorkloads(loadManifests(manifests, problems).snapshot)) {
+      for (const { container, list } of allContainers(w.spec)) {
+        if (list === 'ephemeralContainers' || typeof container.image !== 'string') continue;
+        const source = imageSourceFor(container.image, sources, readImages);
+        if (source !== undefined) wanted.set(container.image, source);
+      }
+    }
+  }
+  const images: ImageInventory[] = [...(options.images ?? [])];
+  const unreadable = new Map(options.unreadableImages ?? []);
+  const bySource = new Map<string, Promise<ImageInventory>>();
+  for (const [image, source] of wanted) {
+    let pending = bySource.get(source);
+    if (!pending) bySource.set(source, (pending = inventoryImage(source, read.inventory)));
+    try {
+      images.push({ ...(await pending), reference: image });
+    } catch (err) {
+      unreadable.set(image, `cannot read image from ${source}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return lint(paths, { ...options, images, unreadableImages: unreadable });
 }
 
 /** `rampart pss check`: Pod Security only, at a fixed level or by namespace labels. */

@@ -15,6 +15,11 @@ export interface LintSettings {
   dockerfiles: Array<{ path: string; image: string }>;
   /** Known image config users by image reference or repository (when no image inventory is given). */
   imageUsers: Record<string, string>;
+  /**
+   * Where to read an image (by reference or repository) through the images engine: `oci:dir`, `oci-archive:file`,
+   * `docker-archive:file`, or a registry reference. Relative paths are resolved against the settings file.
+   */
+  imageSources: Record<string, string>;
   /** Where the settings file is, for resolving relative Dockerfile paths. */
   baseDir: string;
 }
@@ -27,11 +32,37 @@ export function emptySettings(baseDir = process.cwd()): LintSettings {
     hostPathAllowList: [],
     dockerfiles: [],
     imageUsers: {},
+    imageSources: {},
     baseDir,
   };
 }
 
-const KEYS = new Set(['disable', 'severity', 'allowedRegistries', 'hostPathAllowList', 'dockerfiles', 'imageUsers']);
+const KEYS = new Set([
+  'disable',
+  'severity',
+  'allowedRegistries',
+  'hostPathAllowList',
+  'dockerfiles',
+  'imageUsers',
+  'imageSources',
+]);
+
+const LOCAL_SOURCE_RE = /^(oci|oci-archive|docker-archive|dir):(.+)$/s;
+
+/** A local image source's path made absolute (relative to `baseDir`); registry references stay as they are. */
+export function resolveImageSource(source: string, baseDir: string): string {
+  const m = LOCAL_SOURCE_RE.exec(source);
+  if (!m) return source;
+  const [path, tag] = splitSourceTag(m[2] as string);
+  return `${m[1]}:${resolve(baseDir, path)}${tag}`;
+}
+
+/** `dir/layout:tag` → [`dir/layout`, `:tag`] (a tag never contains a slash). */
+function splitSourceTag(rest: string): [string, string] {
+  const colon = rest.lastIndexOf(':');
+  if (colon > 0 && !rest.slice(colon).includes('/')) return [rest.slice(0, colon), rest.slice(colon)];
+  return [rest, ''];
+}
 
 function stringList(v: unknown, file: string, field: string): string[] {
   if (v === undefined || v === null) return [];
@@ -93,6 +124,21 @@ export function loadSettings(explicit: string | undefined, scanned: string[]): L
     if (!s.imageUsers || typeof s.imageUsers !== 'object')
       throw new InputError('expected a map of image to user', { file, field: 'lint.imageUsers' });
     for (const [img, user] of Object.entries(s.imageUsers)) settings.imageUsers[img] = String(user ?? '');
+  }
+  if (s.imageSources !== undefined) {
+    if (!s.imageSources || typeof s.imageSources !== 'object' || Array.isArray(s.imageSources))
+      throw new InputError('expected a map of image to source', { file, field: 'lint.imageSources' });
+    for (const [img, source] of Object.entries(s.imageSources)) {
+      if (typeof source !== 'string' || source === '')
+        throw new InputError(
+          'expected an image source (oci:dir, oci-archive:file, docker-archive:file or a reference)',
+          {
+            file,
+            field: `lint.imageSources.${img}`,
+          },
+        );
+      settings.imageSources[img] = resolveImageSource(source, settings.baseDir);
+    }
   }
   return settings;
 }

@@ -58,6 +58,12 @@ export const USER_RULES = {
     'HIGH',
     'Set runAsNonRoot: true and a non-zero runAsUser, and add a non-root USER to the image.',
   ),
+  imageUnreadable: meta(
+    'image-not-readable',
+    'USER consistency not checked: the image could not be read',
+    'INFO',
+    'Make the image readable (registry credentials, a local oci:/docker-archive: source in .rampart.yaml imageSources) or state its user in imageUsers.',
+  ),
   dockerfileMismatch: meta(
     'dockerfile-image-mismatch',
     "Dockerfile USER differs from the image's configured user",
@@ -83,6 +89,8 @@ export interface UserHit {
   message: string;
   discriminator: string;
   evidence: Record<string, unknown>;
+  status?: 'unknown';
+  reason?: string;
 }
 
 /** Repository of an image reference without tag or digest (`registry/repo`). */
@@ -101,14 +109,28 @@ export function checkUserConsistency(
   workloads: readonly WorkloadPod[],
   factsFor: (image: string) => ImageUserFacts | undefined,
   refOf: (w: WorkloadPod) => KubernetesRef,
+  /** Images the images engine was asked for and could not read, with the reason: their containers are `unknown`. */
+  unreadable: ReadonlyMap<string, string> = new Map(),
 ): UserHit[] {
   const hits: UserHit[] = [];
   for (const w of workloads) {
     for (const { container, list, index } of allContainers(w.spec)) {
       if (list === 'ephemeralContainers' || typeof container.image !== 'string') continue;
       const facts = factsFor(container.image);
-      if (!facts) continue;
       const name = container.name ?? `#${index}`;
+      const unreadableReason = unreadable.get(container.image);
+      if (!facts?.imageConfig && unreadableReason !== undefined) {
+        hits.push({
+          rule: USER_RULES.imageUnreadable,
+          resource: refOf(w),
+          message: `${list}[${index}] ${name}: image ${container.image} could not be read, so its user is not known`,
+          discriminator: `${name}:${USER_RULES.imageUnreadable.id}`,
+          evidence: { container: name, image: container.image },
+          status: 'unknown',
+          reason: unreadableReason,
+        });
+      }
+      if (!facts) continue;
       const sc = container.securityContext;
       const pod = effectiveUser(w, sc && typeof sc === 'object' ? (sc as Record<string, unknown>) : undefined);
       const source = facts.imageConfig ?? facts.dockerfile;

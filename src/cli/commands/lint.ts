@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import {
   checkPodSecurity,
   configRules,
-  lint,
+  lintWithImages,
   loadSettings,
   PSS_LEVELS,
   type PssLevel,
@@ -12,7 +12,7 @@ import {
   rulesMarkdown,
   rulesTable,
 } from '../../config/index.js';
-import { type ImageInventory, InputError } from '../../core/index.js';
+import { type ImageInventory, InputError, UsageError } from '../../core/index.js';
 import { addFindingOptions, emitResult, type FindingOptions, writeText } from '../output.js';
 
 interface PssOptions {
@@ -57,6 +57,18 @@ function readInventories(files: string[] | undefined): ImageInventory[] {
   return out;
 }
 
+/** `image=source` pairs from --image-source. */
+function imageSourcePairs(pairs: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1)
+      throw new UsageError(`--image-source expects <image>=<source>, got ${JSON.stringify(pair)}`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 export function register(program: Command): void {
   const lintCmd = program
     .command('lint')
@@ -70,20 +82,35 @@ export function register(program: Command): void {
     )
     .option('--pss-version <version>', 'Pod Security version with --pss-level: latest or v1.<minor>')
     .option('--cluster-version <version>', 'the cluster minor (v1.<minor>): what `latest` in namespace labels means')
-    .option('--image-inventory <files...>', 'image inventory JSON (config.user) for USER consistency checks');
+    .option('--image-inventory <files...>', 'image inventory JSON (config.user) for USER consistency checks')
+    .option(
+      '--image-source <image=source...>',
+      'read an image (reference or repository) from oci:dir, oci-archive:file, docker-archive:file or a registry reference',
+    )
+    .option('--read-images', 'read every container image from its registry for the USER consistency checks');
   addFindingOptions(lintCmd)
     .addHelpText(
       'after',
-      '\nExamples:\n  rampart lint examples/acme\n  rampart lint k8s/ --pss-level restricted --pss-version v1.30 -o sarif',
+      '\nExamples:\n  rampart lint examples/acme\n  rampart lint k8s/ --pss-level restricted --pss-version v1.30 -o sarif\n  rampart lint k8s/ --image-source registry.example.org/shop/web=oci-archive:build/web.tar',
     )
-    .action((paths: string[], opts: FindingOptions & PssOptions & { config?: string; imageInventory?: string[] }) => {
-      const result = lint(paths, {
-        settings: loadSettings(opts.config, paths),
-        images: readInventories(opts.imageInventory),
-        ...pssArgs(opts),
-      });
-      process.exitCode = emitResult(result, opts);
-    });
+    .action(
+      async (
+        paths: string[],
+        opts: FindingOptions &
+          PssOptions & { config?: string; imageInventory?: string[]; imageSource?: string[]; readImages?: boolean },
+      ) => {
+        const result = await lintWithImages(
+          paths,
+          {
+            settings: loadSettings(opts.config, paths),
+            images: readInventories(opts.imageInventory),
+            ...pssArgs(opts),
+          },
+          { imageSources: imageSourcePairs(opts.imageSource), readImages: opts.readImages === true },
+        );
+        process.exitCode = emitResult(result, opts);
+      },
+    );
 
   const pss = program
     .command('pss')
