@@ -1,12 +1,32 @@
 import { expandWorkloads, type LoadedObject, type Snapshot, WORKLOAD_KINDS } from '../inputs/index.js';
-import { NetworkModel } from './engine.js';
+import { CALICO_API, parseCalico } from './calico.js';
+import { CILIUM_API, parseCilium } from './cilium.js';
+import { type Cni, type CniPolicies, NetworkModel } from './engine.js';
 import { parseIp } from './ip.js';
 import { type ContainerPort, type NetNamespace, type NetPod, parseProtocol, podIpsOf } from './model.js';
-import { type ParsedPolicies, type PolicyProblem, parsePolicies } from './parse.js';
+import { isObj, type ParsedPolicies, type PolicyProblem, parsePolicies } from './parse.js';
+
+/**
+ * Which policy kinds each CNI enforces (note §0, §3–§7): the VPC CNI agent implements NetworkPolicy and, since
+ * v1.21.1, ClusterNetworkPolicy; Calico implements its own kinds, NetworkPolicy and ClusterNetworkPolicy (it dropped
+ * ANP/BANP v1alpha1); Cilium implements its own kinds and NetworkPolicy, no admin tiers. ipBlock/CIDR peers match pod
+ * IPs except under Cilium (CIDR rules never select endpoints).
+ */
+export const CNI_PROFILES: Record<
+  Cni,
+  { anpV1alpha1: boolean; clusterNetworkPolicy: boolean; calico: boolean; cilium: boolean; ipblockMatchesPods: boolean }
+> = {
+  generic: { anpV1alpha1: true, clusterNetworkPolicy: true, calico: false, cilium: false, ipblockMatchesPods: true },
+  'vpc-cni': { anpV1alpha1: false, clusterNetworkPolicy: true, calico: false, cilium: false, ipblockMatchesPods: true },
+  calico: { anpV1alpha1: false, clusterNetworkPolicy: true, calico: true, cilium: false, ipblockMatchesPods: true },
+  cilium: { anpV1alpha1: false, clusterNetworkPolicy: false, calico: false, cilium: true, ipblockMatchesPods: false },
+};
 
 export interface BuildOptions {
-  /** Default true (upstream e2e); netpol-analyzer compatibility turns it off. */
+  /** Default per CNI (true except Cilium); netpol-analyzer compatibility turns it off. */
   ipblockMatchesPods?: boolean;
+  /** The CNI whose enforcement is modelled (default generic; netpol-analyzer compatibility: generic). */
+  cni?: Cni;
   /** netpol-analyzer's naming: a pod is shown as its direct controller owner; pods without IPs are ignored. */
   compat?: 'netpol-analyzer';
 }
@@ -18,8 +38,6 @@ export interface BuiltNetwork {
   /** Namespace objects by name (defined or synthesised by the loader), for findings' file:line. */
   namespaceObjects: Map<string, LoadedObject>;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function containerPorts(spec: unknown): ContainerPort[] {
   const out: ContainerPort[] = [];
@@ -59,6 +77,7 @@ function podsDefault(snapshot: Snapshot): NetPod[] {
     ips: podIpsOf(w.status),
     hostNetwork: w.spec.hostNetwork === true,
     ports: containerPorts(w.spec),
+    serviceAccount: typeof w.spec.serviceAccountName === 'string' ? w.spec.serviceAccountName : undefined,
     object: w.owner,
   }));
 }
@@ -149,13 +168,53 @@ export function buildNetwork(snapshot: Snapshot, options: BuildOptions = {}): Bu
     analyzerStrict: options.compat === 'netpol-analyzer',
   });
   const pods = options.compat === 'netpol-analyzer' ? podsNetpolAnalyzer(snapshot) : podsDefault(snapshot);
-  const ipblockMatchesPods = options.compat === 'netpol-analyzer' ? false : options.ipblockMatchesPods !== false;
-  const model = new NetworkModel(pods, namespacesOf(snapshot), policies.networkPolicies, policies.adminPolicies, {
-    ipblockMatchesPods,
-    hostNetworkAsNode: options.compat !== 'netpol-analyzer',
+  const cni: Cni = options.compat === 'netpol-analyzer' ? 'generic' : (options.cni ?? 'generic');
+  const profile = CNI_PROFILES[cni];
+  const ipblockMatchesPods =
+    options.compat === 'netpol-analyzer' ? false : (options.ipblockMatchesPods ?? profile.ipblockMatchesPods);
+  const problems = [...policies.problems];
+  const notEnforced = (o: LoadedObject, what: string) =>
+    problems.push({
+      object: o,
+      field: 'kind',
+      message: `${what} is not enforced by --cni ${cni}: not applied${cni === 'generic' ? ' (pass --cni calico or --cni cilium to evaluate it)' : ''}`,
+      level: 'warning',
+      unknown: true,
+    });
+  const admins = policies.adminPolicies.filter((a) => {
+    const enforced = a.kind === 'ClusterNetworkPolicy' ? profile.clusterNetworkPolicy : profile.anpV1alpha1;
+    if (!enforced) notEnforced(a.object, a.kind);
+    return enforced;
   });
+  const cniPolicies: CniPolicies = {};
+  if (profile.calico) {
+    const calico = parseCalico(snapshot);
+    problems.push(...calico.problems);
+    cniPolicies.calico = calico;
+    cniPolicies.serviceAccountLabels = new Map(
+      snapshot.ofKind('ServiceAccount').map((sa) => [`${sa.namespace ?? 'default'}/${sa.name}`, { ...sa.labels }]),
+    );
+  } else
+    for (const kind of ['NetworkPolicy', 'GlobalNetworkPolicy', 'Tier', 'NetworkSet', 'GlobalNetworkSet'])
+      for (const o of snapshot.ofKind(kind))
+        if (CALICO_API.test(o.apiVersion) && kind.endsWith('Policy')) notEnforced(o, `Calico ${kind}`);
+  if (profile.cilium) {
+    const cilium = parseCilium(snapshot);
+    problems.push(...cilium.problems);
+    cniPolicies.cilium = cilium.policies;
+  } else
+    for (const kind of ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'])
+      for (const o of snapshot.ofKind(kind)) if (CILIUM_API.test(o.apiVersion)) notEnforced(o, kind);
+  const model = new NetworkModel(
+    pods,
+    namespacesOf(snapshot),
+    policies.networkPolicies,
+    admins,
+    { ipblockMatchesPods, hostNetworkAsNode: options.compat !== 'netpol-analyzer', cni },
+    cniPolicies,
+  );
   const namespaceObjects = new Map(snapshot.ofKind('Namespace').map((n) => [n.name, n]));
-  return { model, policies, problems: policies.problems, namespaceObjects };
+  return { model, policies, problems, namespaceObjects };
 }
 
 export { parseIp };

@@ -1,3 +1,26 @@
+import {
+  CALICO_DEFAULT_TIER,
+  CALICO_KNP_ORDER,
+  CALICO_KUBE_ADMIN_ORDER,
+  type CalicoContext,
+  type CalicoNetworkSet,
+  type CalicoPolicyModel,
+  type CalicoRule,
+  type CalicoTier,
+  calicoEntityMatches,
+  calicoIpSets,
+  calicoPortConns,
+  calicoSelects,
+  hasNamedCalicoPorts,
+} from './calico.js';
+import {
+  type CiliumPeer,
+  type CiliumPolicyModel,
+  type CiliumRule,
+  type CiliumRuleSet,
+  ciliumIpSets,
+  ciliumPodLabels,
+} from './cilium.js';
 import { ConnSet } from './conn.js';
 import { type IpRange, IpSet } from './ip.js';
 import {
@@ -18,7 +41,36 @@ import {
 /** One side of a connection: a pod (workload representative) or a range of addresses outside the cluster. */
 export type Endpoint = { type: 'pod'; pod: NetPod } | { type: 'ip'; range: IpRange };
 
+/**
+ * The CNI whose enforcement is modelled (note §4–§7): which policy kinds apply and how they combine.
+ * - generic: Kubernetes NetworkPolicy, ANP/BANP v1alpha1, ClusterNetworkPolicy v1alpha2; union of NP allows.
+ * - vpc-cni: Amazon VPC CNI network policy agent: Kubernetes NetworkPolicy and ClusterNetworkPolicy (no ANP/BANP).
+ * - calico: Calico tiers (NetworkPolicy, GlobalNetworkPolicy; Kubernetes NetworkPolicy in the default tier at order
+ *   1000; ClusterNetworkPolicy in the kube-admin / kube-baseline tiers).
+ * - cilium: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy and Kubernetes NetworkPolicy; deny always wins.
+ */
+export type Cni = 'generic' | 'vpc-cni' | 'calico' | 'cilium';
+export const CNIS: readonly Cni[] = ['generic', 'vpc-cni', 'calico', 'cilium'];
+
+/** Calico and Cilium policies in force (those of the selected CNI), plus what their selectors need. */
+export interface CniPolicies {
+  calico?: { policies: CalicoPolicyModel[]; tiers: CalicoTier[]; networkSets: CalicoNetworkSet[] };
+  cilium?: CiliumPolicyModel[];
+  /** ServiceAccount labels by `ns/name` (Calico serviceAccountSelector). */
+  serviceAccountLabels?: Map<string, Record<string, string>>;
+}
+
+/** A policy of any kind, for reasons. */
+export interface PolicyRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+  object: { source: { file: string; line?: number } };
+}
+
 export interface EngineOptions {
+  /** The CNI whose enforcement is modelled; default generic. */
+  cni?: Cni;
   /** ipBlock / CIDR peers also match pod IPs (upstream e2e). netpol-analyzer and Cilium: false. */
   ipblockMatchesPods: boolean;
   /**
@@ -35,7 +87,22 @@ export type Reason =
   | { kind: 'host-network'; pod: NetPod }
   | { kind: 'np-allow'; policy: NetworkPolicyModel; rule: NpRule }
   | { kind: 'np-deny'; policy: NetworkPolicyModel }
-  | { kind: 'admin'; policy: AdminPolicyModel; rule: AdminRule };
+  | { kind: 'admin'; policy: AdminPolicyModel; rule: AdminRule }
+  /** A Calico or Cilium rule that decided (or, for Calico Pass/Log, passed on) these connections. */
+  | {
+      kind: 'cni-rule';
+      cni: 'calico' | 'cilium';
+      action: 'allow' | 'deny' | 'pass';
+      policy: PolicyRef;
+      /** `spec.ingress[0]` and the like. */
+      rule: string;
+      /** Calico tier, when not the default tier. */
+      tier?: string;
+      /** L7 rules attached to the matching ports that are not analysed. */
+      l7?: string[];
+    }
+  /** Calico end-of-tier drop or pass, Cilium default deny: which policies isolate the endpoint. */
+  | { kind: 'cni-isolated'; cni: 'calico' | 'cilium'; tier?: string; passed: boolean; policies: PolicyRef[] };
 
 /** A set of connections with one verdict in one direction and the reasons for it. */
 export interface Segment {
@@ -72,6 +139,10 @@ export class NetworkModel {
   private readonly npsByNamespace = new Map<string, NetworkPolicyModel[]>();
   private readonly nsSelectorCache = new Map<Selector, Set<string>>();
   private readonly podSelectCache = new Map<object, Uint8Array>();
+  readonly cni: Cni;
+  readonly cniPolicies: CniPolicies;
+  private readonly calicoCtx: CalicoContext;
+  private calicoTiers: CalicoTierEval[] = [];
 
   constructor(
     pods: NetPod[],
@@ -79,8 +150,17 @@ export class NetworkModel {
     nps: NetworkPolicyModel[],
     admins: AdminPolicyModel[],
     options: EngineOptions,
+    cniPolicies: CniPolicies = {},
   ) {
     this.pods = pods;
+    this.cni = options.cni ?? 'generic';
+    this.cniPolicies = cniPolicies;
+    this.calicoCtx = {
+      namespaceLabels: (ns) => this.namespaces.get(ns)?.labels,
+      serviceAccountLabels: (ns, name) => cniPolicies.serviceAccountLabels?.get(`${ns}/${name}`) ?? {},
+      isNode: (p) => this.isNode(p),
+      networkSets: cniPolicies.calico?.networkSets ?? [],
+    };
     this.namespaces = new Map(namespaces.map((n) => [n.name, n]));
     this.networkPolicies = nps;
     this.options = options;
@@ -93,6 +173,38 @@ export class NetworkModel {
       if (!l) this.npsByNamespace.set(np.namespace, (l = []));
       l.push(np);
     }
+    if (this.cni === 'calico') this.calicoTiers = this.buildCalicoTiers(nps);
+  }
+
+  /**
+   * Calico's evaluation order: tiers by order; the ClusterNetworkPolicy Admin tier as `kube-admin` (order 1000,
+   * defaultAction Pass), Kubernetes NetworkPolicies in the `default` tier at order 1000, the Baseline tier as
+   * `kube-baseline` after every other tier (defaultAction Pass). Inside a tier, policies by order then name.
+   */
+  private buildCalicoTiers(nps: NetworkPolicyModel[]): CalicoTierEval[] {
+    const calico = this.cniPolicies.calico;
+    const tiers: CalicoTierEval[] = (calico?.tiers ?? [CALICO_DEFAULT_TIER]).map((tier) => ({ tier, items: [] }));
+    const byName = new Map(tiers.map((t) => [t.tier.name, t]));
+    for (const p of calico?.policies ?? [])
+      byName.get(p.tier)?.items.push({ kind: 'calico', order: p.order, name: p.name, policy: p });
+    const def = byName.get('default');
+    for (const np of nps)
+      def?.items.push({ kind: 'knp', order: CALICO_KNP_ORDER, name: `knp.default.${np.name}`, policy: np });
+    if (this.admin.length > 0)
+      tiers.push({
+        tier: { name: 'kube-admin', order: CALICO_KUBE_ADMIN_ORDER, defaultAction: 'pass' },
+        items: this.admin.map((a) => ({ kind: 'admin', order: a.priority, name: a.name, policy: a })),
+      });
+    if (this.baseline.length > 0)
+      tiers.push({
+        tier: { name: 'kube-baseline', order: Number.POSITIVE_INFINITY, defaultAction: 'pass' },
+        items: this.baseline.map((a) => ({ kind: 'admin', order: a.priority, name: a.name, policy: a })),
+      });
+    const byOrder = (a: { order: number; name: string }, b: { order: number; name: string }) =>
+      a.order - b.order || (a.order === b.order && a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    for (const t of tiers) t.items.sort(byOrder);
+    tiers.sort((a, b) => byOrder(a.tier, b.tier));
+    return tiers;
   }
 
   isNode(pod: NetPod): boolean {
@@ -190,6 +302,8 @@ export class NetworkModel {
   evaluateDirection(subject: NetPod, peer: Endpoint, dir: Direction): Segment[] {
     if (this.isNode(subject))
       return [{ conns: ConnSet.all, allowed: true, reasons: [{ kind: 'host-network', pod: subject }] }];
+    if (this.cni === 'calico') return this.evaluateCalico(subject, peer, dir);
+    if (this.cni === 'cilium') return this.evaluateCilium(subject, peer, dir);
     const dst = dir === 'ingress' ? subject : peer.type === 'pod' ? peer.pod : undefined;
     const out: Segment[] = [];
     let undecided = ConnSet.all;
@@ -298,7 +412,294 @@ export class NetworkModel {
             });
       }
     }
+    if (this.cni === 'calico')
+      for (const t of this.calicoTiers)
+        for (const it of t.items) {
+          if (it.kind !== 'calico' || !this.tierItemSelects(it, subject, dir)) continue;
+          const p = it.policy;
+          policies.push(p);
+          for (const rule of p.rules[dir]) {
+            if (dir === 'egress' && hasNamedCalicoPorts(rule)) namedPorts = true;
+            const peerSide = dir === 'ingress' ? rule.source : rule.destination;
+            const subjectSide = dir === 'ingress' ? rule.destination : rule.source;
+            // subjects differing in whether the rule's own side matches them get different verdict rows
+            if (this.calicoEntity(p, subjectSide, { type: 'pod', pod: subject })) policies.push(subjectSide);
+            peers.push({ key: peerSide, test: (ep) => this.calicoRuleSideMatches(p, rule, peerSide, ep) });
+          }
+        }
+    if (this.cni === 'cilium')
+      for (const { policy, ruleSet } of this.ciliumSelecting(subject)) {
+        policies.push(ruleSet);
+        for (const rule of ruleSet.rules[dir]) {
+          noteNamed(rule.ports);
+          if (rule.peers !== 'any')
+            for (const peer of rule.peers) peers.push({ key: peer, test: (ep) => this.ciliumPeerMatches(peer, ep) });
+        }
+        void policy;
+      }
     return { peers, namedPorts, policies };
+  }
+
+  // ---- Calico ----
+
+  private tierItemSelects(it: TierItem, subject: NetPod, dir: Direction): boolean {
+    switch (it.kind) {
+      case 'calico':
+        return (
+          it.policy.types[dir] && this.memo(it.policy, subject, () => calicoSelects(this.calicoCtx, it.policy, subject))
+        );
+      case 'knp':
+        return this.selectingPolicies(subject, dir).includes(it.policy);
+      case 'admin':
+        return this.adminSelects(it.policy, subject);
+    }
+  }
+
+  private calicoEntity(p: CalicoPolicyModel, e: CalicoRule['source'], ep: Endpoint): boolean {
+    if (ep.type === 'pod') return this.memo(e, ep.pod, () => calicoEntityMatches(this.calicoCtx, p, e, ep));
+    return calicoEntityMatches(this.calicoCtx, p, e, ep);
+  }
+
+  private calicoRuleSideMatches(
+    p: CalicoPolicyModel,
+    rule: CalicoRule,
+    e: CalicoRule['source'],
+    ep: Endpoint,
+  ): boolean {
+    if (rule.ipVersion !== undefined) {
+      if (ep.type === 'ip' && ep.range.family !== rule.ipVersion) return false;
+      if (ep.type === 'pod' && ep.pod.ips.length > 0 && !ep.pod.ips.some((ip) => ip.family === rule.ipVersion))
+        return false;
+    }
+    return this.calicoEntity(p, e, ep);
+  }
+
+  /** What one tier item's rules match for this pair, in evaluation order. */
+  private tierItemRules(
+    it: TierItem,
+    tier: CalicoTier,
+    subject: NetPod,
+    peer: Endpoint,
+    dir: Direction,
+    dst: NetPod | undefined,
+  ): Array<{ conns: ConnSet; action: 'allow' | 'deny' | 'pass' | 'log'; reason: Reason }> {
+    const out: Array<{ conns: ConnSet; action: 'allow' | 'deny' | 'pass' | 'log'; reason: Reason }> = [];
+    if (it.kind === 'knp') {
+      for (const rule of it.policy.rules[dir]) {
+        if (rule.peers !== 'any' && !rule.peers.some((x) => this.npPeerMatches(it.policy, x, peer))) continue;
+        out.push({
+          conns: portsToConns(rule.ports, dst),
+          action: 'allow',
+          reason: { kind: 'np-allow', policy: it.policy, rule },
+        });
+      }
+    } else if (it.kind === 'admin') {
+      for (const rule of it.policy.rules[dir]) {
+        if (!rule.peers.some((x) => this.adminPeerMatches(x, peer))) continue;
+        out.push({
+          conns: portsToConns(rule.ports, dst),
+          action: rule.action,
+          reason: { kind: 'admin', policy: it.policy, rule },
+        });
+      }
+    } else {
+      const p = it.policy;
+      const self: Endpoint = { type: 'pod', pod: subject };
+      for (const rule of p.rules[dir]) {
+        const [srcSide, dstSide] = dir === 'ingress' ? [peer, self] : [self, peer];
+        if (!this.calicoRuleSideMatches(p, rule, rule.source, srcSide)) continue;
+        if (!this.calicoRuleSideMatches(p, rule, rule.destination, dstSide)) continue;
+        out.push({
+          conns: calicoPortConns(rule, dst),
+          action: rule.action,
+          reason: {
+            kind: 'cni-rule',
+            cni: 'calico',
+            action: rule.action === 'log' ? 'pass' : rule.action,
+            policy: refOf(p),
+            rule: rule.path,
+            tier: tier.name === 'default' ? undefined : tier.name,
+            l7: rule.l7 ? [rule.l7] : undefined,
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Calico: tiers in order; in each tier that selects the subject, policies and rules in order, the first Allow or
+   * Deny decides, Log goes on, Pass goes to the next tier; what a selecting tier leaves undecided meets the tier's
+   * defaultAction (Deny: end-of-tier drop). After the last tier, the namespace profile allows.
+   */
+  private evaluateCalico(subject: NetPod, peer: Endpoint, dir: Direction): Segment[] {
+    const dst = dir === 'ingress' ? subject : peer.type === 'pod' ? peer.pod : undefined;
+    const out: Segment[] = [];
+    let carried: Array<{ conns: ConnSet; reasons: Reason[] }> = [{ conns: ConnSet.all, reasons: [] }];
+    for (const t of this.calicoTiers) {
+      const items = t.items.filter((it) => this.tierItemSelects(it, subject, dir));
+      if (items.length === 0) continue;
+      const hits = items.flatMap((it) => this.tierItemRules(it, t.tier, subject, peer, dir, dst));
+      const next: typeof carried = [];
+      for (const seg of carried) {
+        let pending = seg.conns;
+        for (const h of hits) {
+          if (pending.isEmpty()) break;
+          if (h.action === 'log') continue;
+          const hit = h.conns.intersect(pending);
+          if (hit.isEmpty()) continue;
+          pending = pending.subtract(hit);
+          const reasons = [...seg.reasons, h.reason];
+          if (h.action === 'pass') next.push({ conns: hit, reasons });
+          else out.push({ conns: hit, allowed: h.action === 'allow', reasons });
+        }
+        if (pending.isEmpty()) continue;
+        const passed = t.tier.defaultAction === 'pass';
+        const end: Reason = {
+          kind: 'cni-isolated',
+          cni: 'calico',
+          tier: t.tier.name,
+          passed,
+          policies: items.map((it) => refOf(it.policy)),
+        };
+        if (passed) next.push({ conns: pending, reasons: [...seg.reasons, end] });
+        else out.push({ conns: pending, allowed: false, reasons: [...seg.reasons, end] });
+      }
+      carried = next;
+      if (carried.length === 0) break;
+    }
+    for (const seg of carried)
+      out.push({ conns: seg.conns, allowed: true, reasons: [...seg.reasons, { kind: 'default' }] });
+    return out;
+  }
+
+  // ---- Cilium ----
+
+  private ciliumSelecting(pod: NetPod): Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> {
+    const out: Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> = [];
+    if (this.isNode(pod)) return out;
+    for (const policy of this.cniPolicies.cilium ?? []) {
+      if (policy.namespace !== undefined && policy.namespace !== pod.namespace) continue;
+      for (const ruleSet of policy.ruleSets)
+        if (
+          this.memo(ruleSet, pod, () =>
+            selectorMatches(ruleSet.endpointSelector, ciliumPodLabels(pod, this.namespaces.get(pod.namespace)?.labels)),
+          )
+        )
+          out.push({ policy, ruleSet });
+    }
+    return out;
+  }
+
+  ciliumPeerMatches(peer: CiliumPeer, ep: Endpoint): boolean {
+    switch (peer.kind) {
+      case 'endpoints': {
+        if (ep.type !== 'pod' || this.isNode(ep.pod)) return false;
+        const pod = ep.pod;
+        if (peer.namespace !== undefined && pod.namespace !== peer.namespace) return false;
+        return this.memo(peer, pod, () =>
+          selectorMatches(peer.selector, ciliumPodLabels(pod, this.namespaces.get(pod.namespace)?.labels)),
+        );
+      }
+      case 'cidr':
+        // CIDR peers select addresses outside the cluster, never endpoints or nodes (unless told otherwise)
+        if (ep.type === 'ip') return peer.set.containsRange(ep.range);
+        return this.options.ipblockMatchesPods && ep.pod.ips.some((ip) => peer.set.containsIp(ip.family, ip.value));
+      case 'entity':
+        switch (peer.entity) {
+          case 'all':
+            return true;
+          case 'world':
+            return ep.type === 'ip';
+          case 'world-ipv4':
+            return ep.type === 'ip' && ep.range.family === 4;
+          case 'world-ipv6':
+            return ep.type === 'ip' && ep.range.family === 6;
+          case 'cluster':
+            return ep.type === 'pod';
+          case 'host':
+          case 'remote-node':
+            return ep.type === 'pod' && this.isNode(ep.pod);
+          default:
+            // kube-apiserver, health, init, ingress, unmanaged: no such endpoint in a snapshot
+            return false;
+        }
+      case 'unresolved':
+        return false;
+    }
+  }
+
+  private ciliumRuleMatches(rule: CiliumRule, ep: Endpoint): boolean {
+    return rule.peers === 'any' || rule.peers.some((p) => this.ciliumPeerMatches(p, ep));
+  }
+
+  /**
+   * Cilium: every deny rule (any policy) wins; then the union of every allow rule (CiliumNetworkPolicy,
+   * CiliumClusterwideNetworkPolicy, Kubernetes NetworkPolicy); the rest is denied when some selecting policy puts the
+   * endpoint into default deny for this direction, else allowed.
+   */
+  private evaluateCilium(subject: NetPod, peer: Endpoint, dir: Direction): Segment[] {
+    const dst = dir === 'ingress' ? subject : peer.type === 'pod' ? peer.pod : undefined;
+    const allows: Array<{ conns: ConnSet; reason: Reason }> = [];
+    const denies: Array<{ conns: ConnSet; reason: Reason }> = [];
+    const isolating: PolicyRef[] = [];
+    for (const np of this.selectingPolicies(subject, dir)) {
+      isolating.push(np);
+      for (const rule of np.rules[dir]) {
+        if (rule.peers !== 'any' && !rule.peers.some((x) => this.npPeerMatches(np, x, peer))) continue;
+        allows.push({ conns: portsToConns(rule.ports, dst), reason: { kind: 'np-allow', policy: np, rule } });
+      }
+    }
+    for (const { policy, ruleSet } of this.ciliumSelecting(subject)) {
+      if (ruleSet.defaultDeny[dir] && !isolating.includes(policy)) isolating.push(policy);
+      for (const rule of ruleSet.rules[dir]) {
+        if (!this.ciliumRuleMatches(rule, peer)) continue;
+        const conns = portsToConns(rule.ports, dst);
+        if (conns.isEmpty()) continue;
+        const reason: Reason = {
+          kind: 'cni-rule',
+          cni: 'cilium',
+          action: rule.deny ? 'deny' : 'allow',
+          policy: refOf(policy),
+          rule: rule.path,
+          l7: rule.l7.length > 0 ? rule.l7 : undefined,
+        };
+        (rule.deny ? denies : allows).push({ conns, reason });
+      }
+    }
+    const out: Segment[] = [];
+    let rest = ConnSet.all;
+    for (const atom of refine(rest, denies)) {
+      out.push({ conns: atom.conns, allowed: false, reasons: atom.reasons });
+      rest = rest.subtract(atom.conns);
+    }
+    for (const atom of refine(rest, allows)) {
+      out.push({ conns: atom.conns, allowed: true, reasons: atom.reasons });
+      rest = rest.subtract(atom.conns);
+    }
+    if (!rest.isEmpty())
+      out.push(
+        isolating.length > 0
+          ? {
+              conns: rest,
+              allowed: false,
+              reasons: [{ kind: 'cni-isolated', cni: 'cilium', passed: false, policies: isolating }],
+            }
+          : { conns: rest, allowed: true, reasons: [{ kind: 'default' }] },
+      );
+    return out;
+  }
+
+  /** Whether any policy in force isolates `pod` for `dir` (unmatched traffic is denied). */
+  isIsolated(pod: NetPod, dir: Direction): boolean {
+    if (this.isNode(pod)) return false;
+    if (this.selectingPolicies(pod, dir).length > 0) return true;
+    if (this.cni === 'cilium') return this.ciliumSelecting(pod).some((x) => x.ruleSet.defaultDeny[dir]);
+    if (this.cni === 'calico')
+      return this.calicoTiers.some(
+        (t) => t.tier.defaultAction === 'deny' && t.items.some((it) => this.tierItemSelects(it, pod, dir)),
+      );
+    return false;
   }
 
   /** Both directions for src → dst. External endpoints impose no policy of their own. */
@@ -336,8 +737,26 @@ export class NetworkModel {
       for (const a of [...this.admin, ...this.baseline])
         for (const dir of ['ingress', 'egress'] as const)
           for (const r of a.rules[dir]) for (const p of r.peers) if (p.kind === 'networks') sets.push(p.set);
+    if (this.cniPolicies.calico) sets.push(...calicoIpSets(this.cniPolicies.calico));
+    if (this.cniPolicies.cilium) sets.push(...ciliumIpSets(this.cniPolicies.cilium));
     return sets;
   }
+}
+
+type TierItem =
+  | { kind: 'calico'; order: number; name: string; policy: CalicoPolicyModel }
+  | { kind: 'knp'; order: number; name: string; policy: NetworkPolicyModel }
+  | { kind: 'admin'; order: number; name: string; policy: AdminPolicyModel };
+
+interface CalicoTierEval {
+  tier: CalicoTier;
+  items: TierItem[];
+}
+
+function refOf(p: PolicyRef | CalicoPolicyModel): PolicyRef {
+  // a Calico NetworkPolicy shares its kind name with the Kubernetes one: say which
+  const calico = 'tier' in p && p.kind === 'NetworkPolicy';
+  return { kind: calico ? 'Calico NetworkPolicy' : p.kind, namespace: p.namespace, name: p.name, object: p.object };
 }
 
 export function allowedOf(segs: Segment[]): ConnSet {

@@ -31,6 +31,10 @@ export function parsePortFlag(text: string): { protocol: Protocol; port: number 
   return { protocol, port };
 }
 
+function policyName(p: { kind: string; namespace?: string; name: string }): string {
+  return `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+}
+
 function where(o: { source: { file: string; line?: number } }): string {
   return `${o.source.file}${o.source.line !== undefined ? `:${o.source.line}` : ''}`;
 }
@@ -54,6 +58,20 @@ export function describeReason(r: Reason, dir: Direction, subject: string, peer:
       const tier =
         r.policy.kind === 'ClusterNetworkPolicy' ? ` (${r.policy.tier} tier, priority ${r.policy.priority})` : '';
       return `${r.policy.kind} ${r.policy.name}${tier} ${verb} it by ${rules} rule ${r.rule.name} (${where(r.policy.object)})`;
+    }
+    case 'cni-rule': {
+      const verb = r.action === 'allow' ? 'allows' : r.action === 'deny' ? 'denies' : 'passes';
+      const tier = r.tier ? ` (tier ${r.tier})` : '';
+      const l7 = r.l7 ? `; its L7 rules (${r.l7.join(', ')}) are not analysed: which requests pass is unknown` : '';
+      return `${policyName(r.policy)}${tier} ${verb} it by ${r.rule} (${where(r.policy.object)})${l7}`;
+    }
+    case 'cni-isolated': {
+      const names = r.policies.map((p) => `${policyName(p)} (${where(p.object)})`).join(', ');
+      if (r.cni === 'cilium')
+        return `${subject} is in default deny for ${rules} (selected by ${names}) and no allow rule matches ${peer}`;
+      return r.passed
+        ? `no rule of tier ${r.tier} decides (selected by ${names}): the tier passes it on`
+        : `no rule of tier ${r.tier} allows ${peer} (selected by ${names}): end-of-tier deny`;
     }
   }
 }

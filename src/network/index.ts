@@ -3,7 +3,7 @@ import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
 import { ConnSet } from './conn.js';
 import { diffMatrices, renderDiff } from './diff.js';
-import type { NetworkModel } from './engine.js';
+import type { Cni, NetworkModel } from './engine.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
 import { renderExplainCompat } from './explain-compat.js';
 import { renderConnlist } from './format.js';
@@ -15,8 +15,10 @@ import type { PolicyProblem } from './parse.js';
 export { type BuildOptions, type BuiltNetwork, buildNetwork } from './build.js';
 export { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 export { type ConnectionChange, diffMatrices, renderDiff } from './diff.js';
-export type { Endpoint, PairVerdict, Reason, Segment } from './engine.js';
-export { NetworkModel } from './engine.js';
+export { CNI_PROFILES } from './build.js';
+export { parseCalicoSelector } from './calico.js';
+export type { Cni, Endpoint, PairVerdict, Reason, Segment } from './engine.js';
+export { CNIS, NetworkModel } from './engine.js';
 export { type CheckResult, checkConnection, type ExplainedPart, explainPair } from './explain.js';
 export { MATRIX_FORMATS, type MatrixFormat, renderConnlist } from './format.js';
 export { formatRange, IpSet, parseCidr, parseIp } from './ip.js';
@@ -38,6 +40,7 @@ export interface MatrixRequest extends FocusOptions {
   format: string;
   compat?: 'netpol-analyzer';
   ipblockMatchesPods?: boolean;
+  cni?: Cni;
   focusConnText?: string;
   /** netpol-analyzer's `--explain` text (txt only) instead of the connection list. */
   explain?: boolean;
@@ -60,7 +63,7 @@ export function describeProblem(p: PolicyProblem): string {
 
 /** `rampart netpol matrix`: every pair of workloads and external ranges with its allowed connections. */
 export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapshot(req.paths)): MatrixReport {
-  const build: BuildOptions = { compat: req.compat, ipblockMatchesPods: req.ipblockMatchesPods };
+  const build: BuildOptions = { compat: req.compat, ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni };
   const net = buildNetwork(snapshot, build);
   const problems = problemLines(snapshot, net.problems);
   const fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
@@ -104,6 +107,7 @@ function workloadsInScope(model: NetworkModel, req: FocusOptions): Peer[] {
 export interface CommonRequest {
   paths: string[];
   ipblockMatchesPods?: boolean;
+  cni?: Cni;
 }
 
 function problemLines(snapshot: Snapshot, problems: PolicyProblem[]): MatrixReport['problems'] {
@@ -120,7 +124,7 @@ export function netpolCheck(req: CommonRequest & { from: string; to: string; por
   problems: MatrixReport['problems'];
 } {
   const snapshot = loadSnapshot(req.paths);
-  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
   const r = checkConnection(net.model, req.from, req.to, req.port);
   const text =
     req.format === 'json'
@@ -135,7 +139,7 @@ export function netpolExplain(req: CommonRequest & { from?: string; to?: string;
   problems: MatrixReport['problems'];
 } {
   const snapshot = loadSnapshot(req.paths);
-  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
   const pairs = explainAll(net.model, req);
   const text =
     req.format === 'json'
@@ -151,7 +155,7 @@ export function netpolExplain(req: CommonRequest & { from?: string; to?: string;
 /** `rampart netpol lint`: findings with file:line for the report writers. */
 export function netpolLint(req: CommonRequest): ScanResult {
   const snapshot = loadSnapshot(req.paths);
-  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+  const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
   return { command: 'netpol lint', targets: req.paths, findings: lintNetwork(net), errors: [...snapshot.problems] };
 }
 
@@ -161,11 +165,12 @@ export function netpolDiff(req: {
   after: string[];
   format: 'txt' | 'json';
   ipblockMatchesPods?: boolean;
+  cni?: Cni;
 }): { text: string; changed: boolean; problems: MatrixReport['problems'] } {
   const problems: MatrixReport['problems'] = [];
   const matrixOf = (paths: string[]) => {
     const snapshot = loadSnapshot(paths);
-    const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods });
+    const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
     problems.push(...problemLines(snapshot, net.problems));
     return computeMatrix(net.model, { families: [4, 6], mergeEgressRanges: true });
   };

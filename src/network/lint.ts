@@ -102,9 +102,9 @@ export const LINT_RULES: Record<string, LintRule> = {
   },
   unsupported: {
     id: 'NETPOL-013',
-    title: 'Policy kind not analysed (Calico, Cilium)',
+    title: 'Policy not enforced by the selected CNI, or a part not analysed (L7, FQDN, host endpoints)',
     severity: 'MEDIUM',
-    remediation: 'Review it by hand; Rampart does not yet model Calico or Cilium policies.',
+    remediation: 'Pick the CNI the cluster runs with --cni; review L7/FQDN rules by hand (their L4 part is analysed).',
   },
   samePriority: {
     id: 'NETPOL-014',
@@ -172,7 +172,7 @@ export function lintNetwork(net: BuiltNetwork): Finding[] {
   const out: Finding[] = [];
   for (const p of net.problems)
     if (p.level === 'error') out.push(finding(LINT_RULES.invalid as LintRule, p.object, p.field, p.message));
-    else if (/^(cilium\.io|projectcalico\.org|crd\.projectcalico\.org)\//.test(p.object.apiVersion))
+    else if (p.unknown || /^(cilium\.io|projectcalico\.org|crd\.projectcalico\.org)\//.test(p.object.apiVersion))
       out.push(unanalysed(p.object, p.message));
     else if (p.field === 'spec.priority')
       out.push(finding(LINT_RULES.samePriority as LintRule, p.object, p.field, p.message));
@@ -366,7 +366,7 @@ function lintNamespaces(net: BuiltNetwork, out: Finding[]): void {
           );
     // DNS: every egress-isolated workload should reach kube-dns on UDP 53
     for (const pod of pods) {
-      if (model.selectingPolicies(pod, 'egress').length === 0 || !pod.object) continue;
+      if (!model.isIsolated(pod, 'egress') || !pod.object) continue;
       // without kube-dns in the snapshot, judge against the pod EKS runs (kube-system, k8s-app=kube-dns)
       const targets = (kubeDns.length > 0 ? kubeDns : [KUBE_DNS_STANDIN]).map((d) => ({
         type: 'pod' as const,

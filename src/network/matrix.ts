@@ -1,5 +1,5 @@
 import { UsageError } from '../core/index.js';
-import { type ConnSet, PROTOCOLS, type Protocol } from './conn.js';
+import { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 import {
   allowedOf as allowedOfSegments,
   type Endpoint,
@@ -167,7 +167,7 @@ export function podClasses(model: NetworkModel): NetPod[][] {
       .join(',');
     const ports = p.ports.map((c) => `${c.name ?? ''}:${c.port}/${c.protocol}`).join(',');
     const ips = p.ips.map((i) => i.value.toString(16)).join(',');
-    const key = `${p.namespace}\u0000${labels}\u0000${ports}\u0000${p.hostNetwork}\u0000${ips}`;
+    const key = `${p.namespace}\u0000${labels}\u0000${ports}\u0000${p.hostNetwork}\u0000${ips}\u0000${p.serviceAccount ?? ''}`;
     const list = byKey.get(key);
     if (list) list.push(p);
     else byKey.set(key, [p]);
@@ -201,6 +201,7 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     if (l) l.push(i);
     else byNamespace.set(p.namespace, [i]);
   });
+  const hasNodes = reps.some((p) => model.isNode(p));
   const portKey = new Map<string, number>();
   const portIds = reps.map((p) => {
     const k = p.ports.map((c) => `${c.name ?? ''}:${c.port}/${c.protocol}`).join(',');
@@ -257,6 +258,8 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
       const vectors = peers.map(matchVector);
       const cache = new Map<string, number>();
       const verdictFor = (y: number): number => {
+        // ingress from a host-network pod is node traffic, always allowed (as evaluatePair decides it)
+        if (dir === 'ingress' && model.isNode(reps[y] as NetPod)) return intern(ConnSet.all);
         let key = namedPorts ? `${portIds[y]}|` : '|';
         for (const v of vectors) key += v[y] ? '1' : '0';
         let id = cache.get(key);
@@ -266,7 +269,7 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
         }
         return id;
       };
-      if (vectors.length === 0 && !namedPorts) row.fill(verdictFor(0));
+      if (vectors.length === 0 && !namedPorts && !(dir === 'ingress' && hasNodes)) row.fill(verdictFor(0));
       else for (let y = 0; y < n; y++) row[y] = verdictFor(y);
       groups.set(gk, chunks.length);
       rowOf[x] = chunks.length;

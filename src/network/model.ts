@@ -41,6 +41,8 @@ export interface NetPod {
   ips: Array<{ family: 4 | 6; value: bigint }>;
   hostNetwork: boolean;
   ports: ContainerPort[];
+  /** spec.serviceAccountName (Calico and Cilium can select by it); undefined = `default`. */
+  serviceAccount?: string;
   object?: LoadedObject;
 }
 

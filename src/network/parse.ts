@@ -21,9 +21,12 @@ export interface PolicyProblem {
   message: string;
   /** `error`: the policy is not applied. `warning`: applied, with a caveat. */
   level: 'error' | 'warning';
+  /** Set on warnings about a part the engine does not analyse (L7, FQDN, a kind the CNI does not enforce). */
+  unknown?: boolean;
 }
 
-class Invalid extends Error {
+/** A field the API server would reject; becomes a PolicyProblem (error) naming the field. */
+export class Invalid extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -32,7 +35,8 @@ class Invalid extends Error {
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -407,19 +411,7 @@ export function parsePolicies(
       }
     }
   }
-  // Calico and Cilium policies change reachability but are not modelled yet: say so, never ignore them silently
-  for (const kind of ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'NetworkPolicy', 'GlobalNetworkPolicy'])
-    for (const o of snapshot.ofKind(kind)) {
-      const cilium = o.apiVersion.startsWith('cilium.io/');
-      const calico = o.apiVersion.startsWith('projectcalico.org/') || o.apiVersion.startsWith('crd.projectcalico.org/');
-      if (!cilium && !calico) continue;
-      problems.push({
-        object: o,
-        field: 'spec',
-        message: `${cilium ? 'Cilium' : 'Calico'} ${kind} is not analysed yet: verdicts ignore it and may be wrong for the pods it selects`,
-        level: 'warning',
-      });
-    }
+  // Calico and Cilium policies are read by calico.ts / cilium.ts (build.ts), per --cni
   const byPriority = new Map<string, AdminPolicyModel>();
   for (const p of adminPolicies) {
     if (p.tier !== 'admin') continue;
@@ -465,7 +457,7 @@ export function parsePolicies(
   return { networkPolicies, adminPolicies, problems };
 }
 
-function toProblem(o: LoadedObject, err: unknown): PolicyProblem {
+export function toProblem(o: LoadedObject, err: unknown): PolicyProblem {
   if (err instanceof Invalid) return { object: o, field: err.field, message: err.message, level: 'error' };
   throw err;
 }

@@ -1,6 +1,8 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../core/index.js';
 import {
+  CNIS,
+  type Cni,
   MATRIX_FORMATS,
   netpolCheck,
   netpolDiff,
@@ -14,7 +16,8 @@ interface MatrixFlags {
   output: string;
   outputFile?: string;
   compat?: string;
-  ipblockMatchesPods: boolean;
+  ipblockMatchesPods?: boolean;
+  cni: Cni;
   focusWorkload?: string[];
   focusworkload?: string;
   focusworkloadPeer?: string;
@@ -31,6 +34,14 @@ const splitList = (v: string | undefined) =>
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+const cniOption = () =>
+  new Option(
+    '--cni <cni>',
+    'CNI whose enforcement is modelled: which policy kinds apply (calico: Calico tiers; cilium: CiliumNetworkPolicy, deny wins) and the --ipblock-matches-pods default (off for cilium)',
+  )
+    .choices([...CNIS])
+    .default('generic');
 
 export function register(program: Command): void {
   const netpol = program
@@ -50,7 +61,9 @@ export function register(program: Command): void {
         'netpol-analyzer',
       ]),
     )
-    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs (default: they do, as upstream e2e)')
+    .addOption(cniOption())
+    .option('--ipblock-matches-pods', 'ipBlock/CIDR peers also match pod IPs (default: on; off with --cni cilium)')
+    .option('--no-ipblock-matches-pods', 'ipBlock/CIDR peers never match pod IPs')
     .option('--focus-workload <names...>', 'only pairs with one of these workloads (name or ns/name)')
     .option('--focusworkload <names>', 'netpol-analyzer spelling: comma-separated focus workloads')
     .option('--focusworkload-peer <names>', 'with a focus workload: only pairs whose other side is one of these')
@@ -85,6 +98,7 @@ export function register(program: Command): void {
         format: opts.output,
         compat: opts.compat === 'netpol-analyzer' ? 'netpol-analyzer' : undefined,
         ipblockMatchesPods: opts.ipblockMatchesPods,
+        cni: opts.cni,
         focusWorkloads,
         focusWorkloadPeers: splitList(opts.focusworkloadPeer),
         focusDirection: opts.focusDirection,
@@ -115,7 +129,9 @@ export function register(program: Command): void {
     .option('--port <port/proto>', 'e.g. 443/TCP (default: any connection)')
     .addOption(textOrJson())
     .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
-    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .addOption(cniOption())
+    .option('--ipblock-matches-pods', 'ipBlock/CIDR peers also match pod IPs (default: on; off with --cni cilium)')
+    .option('--no-ipblock-matches-pods', 'ipBlock/CIDR peers never match pod IPs')
     .addHelpText(
       'after',
       '\nExample:\n  rampart netpol check examples/acme --from storefront/web --to payments/api --port 8443/TCP',
@@ -129,7 +145,8 @@ export function register(program: Command): void {
           port?: string;
           output: 'txt' | 'json';
           outputFile?: string;
-          ipblockMatchesPods: boolean;
+          ipblockMatchesPods?: boolean;
+          cni: Cni;
         },
       ) => {
         const r = netpolCheck({
@@ -139,6 +156,7 @@ export function register(program: Command): void {
           port: o.port,
           format: o.output,
           ipblockMatchesPods: o.ipblockMatchesPods,
+          cni: o.cni,
         });
         printProblems(r.problems);
         writeText(withEol(r.text), o.outputFile);
@@ -154,11 +172,20 @@ export function register(program: Command): void {
     .option('--to <ref>', 'only pairs to this workload or IP')
     .addOption(textOrJson())
     .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
-    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .addOption(cniOption())
+    .option('--ipblock-matches-pods', 'ipBlock/CIDR peers also match pod IPs (default: on; off with --cni cilium)')
+    .option('--no-ipblock-matches-pods', 'ipBlock/CIDR peers never match pod IPs')
     .action(
       (
         paths: string[],
-        o: { from?: string; to?: string; output: 'txt' | 'json'; outputFile?: string; ipblockMatchesPods: boolean },
+        o: {
+          from?: string;
+          to?: string;
+          output: 'txt' | 'json';
+          outputFile?: string;
+          ipblockMatchesPods?: boolean;
+          cni: Cni;
+        },
       ) => {
         const r = netpolExplain({
           paths,
@@ -166,6 +193,7 @@ export function register(program: Command): void {
           to: o.to,
           format: o.output,
           ipblockMatchesPods: o.ipblockMatchesPods,
+          cni: o.cni,
         });
         printProblems(r.problems);
         writeText(withEol(r.text), o.outputFile);
@@ -180,9 +208,11 @@ export function register(program: Command): void {
       )
       .argument('<paths...>', 'snapshot files or directories'),
   )
-    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
-    .action((paths: string[], o: FindingOptions & { ipblockMatchesPods: boolean }) => {
-      process.exitCode = emitResult(netpolLint({ paths, ipblockMatchesPods: o.ipblockMatchesPods }), o);
+    .addOption(cniOption())
+    .option('--ipblock-matches-pods', 'ipBlock/CIDR peers also match pod IPs (default: on; off with --cni cilium)')
+    .option('--no-ipblock-matches-pods', 'ipBlock/CIDR peers never match pod IPs')
+    .action((paths: string[], o: FindingOptions & { ipblockMatchesPods?: boolean; cni: Cni }) => {
+      process.exitCode = emitResult(netpolLint({ paths, ipblockMatchesPods: o.ipblockMatchesPods, cni: o.cni }), o);
     });
 
   netpol
@@ -193,11 +223,13 @@ export function register(program: Command): void {
     .argument('<paths...>', 'old snapshot paths, then --, then new snapshot paths')
     .addOption(textOrJson())
     .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
-    .option('--no-ipblock-matches-pods', 'ipBlock peers never match pod IPs')
+    .addOption(cniOption())
+    .option('--ipblock-matches-pods', 'ipBlock/CIDR peers also match pod IPs (default: on; off with --cni cilium)')
+    .option('--no-ipblock-matches-pods', 'ipBlock/CIDR peers never match pod IPs')
     .action(
       (
         paths: string[],
-        o: { output: 'txt' | 'json'; outputFile?: string; ipblockMatchesPods: boolean },
+        o: { output: 'txt' | 'json'; outputFile?: string; ipblockMatchesPods?: boolean; cni: Cni },
         cmd: Command,
       ) => {
         const raw = cmd.args;
@@ -208,7 +240,13 @@ export function register(program: Command): void {
         if (before.length === 0 || afterDd.length === 0)
           throw new UsageError('netpol diff needs old and new snapshots: rampart netpol diff <old...> -- <new...>');
         void paths;
-        const r = netpolDiff({ before, after: afterDd, format: o.output, ipblockMatchesPods: o.ipblockMatchesPods });
+        const r = netpolDiff({
+          before,
+          after: afterDd,
+          format: o.output,
+          ipblockMatchesPods: o.ipblockMatchesPods,
+          cni: o.cni,
+        });
         printProblems(r.problems);
         writeText(withEol(r.text), o.outputFile);
       },
