@@ -6,6 +6,7 @@ import {
   expandWorkloadsCached,
   isSystemNamespace,
   namespaceRole,
+  otherPoliciesFor,
   type PodFacts,
   type PsaMode,
   placementOf,
@@ -254,9 +255,22 @@ function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
   const ne = notEnforced(ctx);
   const out: Finding[] = [];
   const refs = (id: string) => [{ id }, { id: 'TEN-05' }, { id: 'BPG-NET', url: BPG_NET }];
+  const others = otherPoliciesFor(ctx.snapshot, ns.name);
   const direction = (dir: 'ingress' | 'egress', ruleId: string, sev: Severity) => {
     const found = dd[dir];
-    if (found.length === 0) {
+    if (found.length === 0 && others.length > 0) {
+      out.push(
+        nsFinding(ns, {
+          ruleId,
+          title: `No Kubernetes default-deny ${dir} NetworkPolicy; whether other policies deny by default is not known`,
+          severity: sev,
+          status: 'unknown',
+          reason: `policies this check does not read may apply: ${listOrNone(others, 5)}`,
+          evidence: { networkPolicies: dd.policies.map((p) => p.name), otherPolicies: others },
+          references: refs(dir === 'ingress' ? 'NET-01' : 'NET-02'),
+        }),
+      );
+    } else if (found.length === 0) {
       out.push(
         nsFinding(ns, {
           ruleId,
@@ -304,7 +318,7 @@ function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
         title: 'DNS egress allow not needed',
         severity: 'INFO',
         status: 'skipped',
-        reason: 'egress is not denied by default in this namespace',
+        reason: 'no Kubernetes NetworkPolicy denies egress by default in this namespace',
         references: dnsRefs,
       }),
     );

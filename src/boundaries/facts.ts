@@ -134,6 +134,30 @@ export function expandWorkloadsCached(snapshot: Snapshot): WorkloadPod[] {
   return w;
 }
 
+/**
+ * Policy objects that may deny traffic to or from a namespace but that the default-deny check does not read: Calico
+ * and Cilium policies (namespaced in it or cluster-wide) and the cluster-wide AdminNetworkPolicy tiers. With any of
+ * them present, a namespace without a Kubernetes default-deny may still be fenced: not known, rather than failed.
+ */
+export function otherPoliciesFor(snapshot: Snapshot, namespace: string): string[] {
+  const namespaced = (kind: string, group: string) =>
+    snapshot
+      .ofKind(kind, namespace)
+      .filter((o) => o.apiVersion.startsWith(group))
+      .map((o) => `${kind} ${namespace}/${o.name}`);
+  const clusterWide = (kind: string) => snapshot.ofKind(kind).map((o) => `${kind} ${o.name}`);
+  return [
+    ...namespaced('NetworkPolicy', 'projectcalico.org/'),
+    ...namespaced('NetworkPolicy', 'crd.projectcalico.org/'),
+    ...namespaced('CiliumNetworkPolicy', 'cilium.io/'),
+    ...clusterWide('GlobalNetworkPolicy'),
+    ...clusterWide('CiliumClusterwideNetworkPolicy'),
+    ...clusterWide('AdminNetworkPolicy'),
+    ...clusterWide('BaselineAdminNetworkPolicy'),
+    ...clusterWide('ClusterNetworkPolicy'),
+  ];
+}
+
 /** Reads a namespace's Kubernetes NetworkPolicies for the default-deny fence (controls NET-01, NET-02, NET-03). */
 export function defaultDenyOf(snapshot: Snapshot, namespace: string): DefaultDeny {
   const policies = snapshot

@@ -404,3 +404,25 @@ test('verdictOf: HIGH fail opens, lower fail or unknown is partial, suppressed f
   assert.equal(verdictOf([f('unknown', 'HIGH')]).verdict, 'partial');
   assert.equal(verdictOf([f('fail', 'HIGH', true), f('pass', 'LOW')]).verdict, 'isolated');
 });
+
+test('default deny with Calico, Cilium or admin policies present: a missing Kubernetes default-deny is unknown, not fail', () => {
+  const tenant = `---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+`;
+  const calico = `---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: default-deny}
+spec: {selector: all(), types: [Ingress, Egress]}
+`;
+  const without = analyzeBoundaries(snapshotOf(ENFORCING_CNI + tenant), { providers: providers() });
+  assert.equal(without.findings.find((f) => f.ruleId === 'boundary/default-deny-ingress')?.status, 'fail');
+  const report = analyzeBoundaries(snapshotOf(ENFORCING_CNI + tenant + calico), { providers: providers() });
+  for (const rule of ['boundary/default-deny-ingress', 'boundary/default-deny-egress']) {
+    const f = report.findings.find((x) => x.ruleId === rule);
+    assert.equal(f?.status, 'unknown', rule);
+    assert.match(f?.reason ?? '', /GlobalNetworkPolicy default-deny/);
+  }
+});
