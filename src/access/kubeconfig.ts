@@ -142,6 +142,29 @@ export function kubeconfigPath(explicit: string | undefined, env: NodeJS.Process
   return first ?? join(awsConfigPaths(env).home, '.kube', 'config');
 }
 
+/**
+ * The file update-kubeconfig writes to: `--kubeconfig`; else, of the KUBECONFIG paths, the first that already holds
+ * a cluster entry named `clusterArn` (unreadable later candidates are skipped, a broken first one is an error); else
+ * the first path (or ~/.kube/config).
+ */
+export function chooseKubeconfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv, clusterArn: string): string {
+  const first = kubeconfigPath(explicit, env);
+  if (explicit) return first;
+  const candidates = (env.KUBECONFIG ?? '').split(':').filter((p) => p !== '');
+  for (const [i, candidate] of candidates.entries()) {
+    let config: Kubeconfig;
+    try {
+      config = readKubeconfig(candidate);
+    } catch (err) {
+      if (i === 0) throw err;
+      continue;
+    }
+    const clusters = (config.clusters as Array<{ name?: unknown }> | undefined) ?? [];
+    if (clusters.some((c) => c.name === clusterArn)) return candidate;
+  }
+  return first;
+}
+
 type Kubeconfig = Record<string, unknown>;
 const LIST_KEYS = ['clusters', 'contexts', 'users'] as const;
 
@@ -221,14 +244,16 @@ export interface KubeconfigResult {
 export async function updateKubeconfig(opts: KubeconfigOptions): Promise<KubeconfigResult> {
   if (!opts.name) throw new UsageError('--name is required');
   if (!opts.region) throw new UsageError('--region is required');
-  const path = kubeconfigPath(opts.kubeconfig, opts.env);
-  const existing = readKubeconfig(path);
+  // A broken target file fails before any AWS call.
+  readKubeconfig(kubeconfigPath(opts.kubeconfig, opts.env));
   const cluster = await describeCluster({
     name: opts.name,
     region: opts.region,
     profile: opts.profile,
     endpointUrl: opts.endpointUrl,
   });
+  const path = chooseKubeconfigPath(opts.kubeconfig, opts.env ?? process.env, cluster.arn);
+  const existing = readKubeconfig(path);
   if (cluster.status !== 'ACTIVE' && cluster.status !== 'UPDATING')
     throw new RampartError('input', `Cluster status is ${cluster.status}`);
   const entries = kubeconfigEntries(cluster, opts);

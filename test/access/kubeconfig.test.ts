@@ -39,6 +39,45 @@ after(async () => {
 const ARN = 'arn:aws:eks:eu-west-1:111122223333:cluster/acme-prod';
 
 describe('access kubeconfig against a local HTTP server speaking the EKS DescribeCluster wire format', () => {
+  test('KUBECONFIG with several files: the first that already holds the cluster is updated, as the AWS CLI chooses', async () => {
+    const a = join(dir, 'kc-a');
+    const b = join(dir, 'kc-b');
+    const broken = join(dir, 'kc-broken');
+    writeFileSync(a, 'apiVersion: v1\nkind: Config\nclusters: []\n');
+    writeFileSync(
+      b,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: ${ARN}\n  cluster: {server: https://old.example}\n`,
+    );
+    writeFileSync(broken, 'clusters: [unclosed\n');
+    const before = readFileSync(a, 'utf8');
+    const r = await updateKubeconfig({
+      name: 'acme-prod',
+      region: 'eu-west-1',
+      endpointUrl: aws.url,
+      env: { ...env, KUBECONFIG: `${a}:${broken}:${b}` },
+    });
+    assert.equal(r.path, b);
+    assert.equal(r.message, `Updated context ${ARN} in ${b}`);
+    assert.equal(readFileSync(a, 'utf8'), before);
+    const none = await updateKubeconfig({
+      name: 'acme-prod',
+      region: 'eu-west-1',
+      endpointUrl: aws.url,
+      dryRun: true,
+      env: { ...env, KUBECONFIG: `${a}:${broken}` },
+    });
+    assert.equal(none.path, a);
+    await assert.rejects(
+      updateKubeconfig({
+        name: 'acme-prod',
+        region: 'eu-west-1',
+        endpointUrl: aws.url,
+        env: { ...env, KUBECONFIG: `${broken}:${a}` },
+      }),
+      /kubeconfig is not valid YAML/,
+    );
+  });
+
   test('writes exactly the update-kubeconfig entries, keeps other entries and unknown fields, mode 0600', async () => {
     const path = join(dir, 'config');
     writeFileSync(
