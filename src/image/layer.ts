@@ -381,8 +381,9 @@ function mergeFindings(list: Array<FileFindings | undefined>): FileFindings | un
     if (found.packages?.length) (merged.packages ??= []).push(...found.packages);
     if (found.distro) merged.distro = found.distro;
     if (found.problems?.length) (merged.problems ??= []).push(...found.problems);
+    if (found.ownedFiles?.length) (merged.ownedFiles ??= []).push(...found.ownedFiles);
   }
-  return merged.packages || merged.distro || merged.problems ? merged : undefined;
+  return merged.packages || merged.distro || merged.problems || merged.ownedFiles ? merged : undefined;
 }
 
 export async function runCatalogers(
@@ -398,12 +399,13 @@ export async function runCatalogers(
       if (found.packages?.length) (merged.packages ??= []).push(...found.packages);
       if (found.distro) merged.distro = found.distro;
       if (found.problems?.length) (merged.problems ??= []).push(...found.problems.map((p) => `${c.name}: ${p}`));
+      if (found.ownedFiles?.length) (merged.ownedFiles ??= []).push(...found.ownedFiles);
     } catch (err) {
       const message = err instanceof RampartError ? err.toLine() : err instanceof Error ? err.message : String(err);
       (merged.problems ??= []).push(`${c.name}: ${message}`);
     }
   }
-  return merged.packages || merged.distro || merged.problems ? merged : undefined;
+  return merged.packages || merged.distro || merged.problems || merged.ownedFiles ? merged : undefined;
 }
 
 function relocate(found: FileFindings, from: string, to: string): FileFindings {

@@ -39,17 +39,32 @@ export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: str
 
   const problems: MergedLayers['problems'] = [];
   const packages: InventoryPackage[] = [];
+  const owned = new Set<string>();
   layers.forEach(({ analysis, digest }, index) => {
     for (const p of analysis.problems) problems.push({ ...p, message: `layer ${digest}: ${p.message}` });
     for (const [path, found] of Object.entries(analysis.files)) {
       if (visible.get(path)?.layer !== index) continue;
       for (const pkg of found.packages ?? []) packages.push({ ...pkg, layerDigest: digest });
       for (const message of found.problems ?? []) problems.push({ path: `/${path}`, message });
+      for (const file of found.ownedFiles ?? []) owned.add(file);
     }
   });
 
   const distro = findDistro(layers, visible, maxHops);
-  return { packages, problems, visible, ...(distro ? { distro } : {}) };
+  const kept = owned.size > 0 ? packages.filter((p) => !ownedByOs(p, owned)) : packages;
+  return { packages: kept, problems, visible, ...(distro ? { distro } : {}) };
+}
+
+const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
+
+/**
+ * A language package whose every location is a file an OS package installed (python3-requests' dist-info, a
+ * Debian-packaged Go binary or jar) belongs to the distro: its fixes are backported under the distro's version, so
+ * it is left to the OS package (Trivy's rule; images.md §0.2).
+ */
+function ownedByOs(p: InventoryPackage, owned: Set<string>): boolean {
+  if (OS_TYPES.has(p.type) || p.locations.length === 0) return false;
+  return p.locations.every((l) => owned.has(l.replace(/^\/+/, '')));
 }
 
 function hiddenBelow(path: string, dirs: Set<string>): boolean {

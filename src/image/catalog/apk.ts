@@ -53,12 +53,26 @@ export function parseApkInstalled(text: string, path: string, problems: string[]
   return out;
 }
 
+/** Files of all packages in apk's installed database: `F:` sets the directory, each `R:` names a file in it. */
+export function apkOwnedFiles(text: string): string[] {
+  const out: string[] = [];
+  let dir = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('F:')) dir = line.slice(2).replace(/^\/+|\/+$/g, '');
+    else if (line.startsWith('R:')) out.push(dir ? `${dir}/${line.slice(2)}` : line.slice(2));
+    else if (line.trim() === '') dir = '';
+  }
+  return out;
+}
+
 export const apkCataloger: Cataloger = {
   name: 'apk',
   wants: (path) => path === 'lib/apk/db/installed' || path === 'usr/lib/apk/db/installed',
   catalog(file) {
     const problems: string[] = [];
-    const packages = parseApkInstalled(file.data.toString('utf8'), file.path, problems);
-    return problems.length > 0 ? { packages, problems } : { packages };
+    const text = file.data.toString('utf8');
+    const packages = parseApkInstalled(text, file.path, problems);
+    const ownedFiles = apkOwnedFiles(text);
+    return problems.length > 0 ? { packages, problems, ownedFiles } : { packages, ownedFiles };
   },
 };

@@ -108,3 +108,19 @@ export const dpkgCataloger: Cataloger = {
     return problems.length > 0 ? { packages, problems } : { packages };
   },
 };
+
+const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
+
+/** `var/lib/dpkg/info/<package>.list`: the files each package installed (for the OS-owned file index). */
+export const dpkgFilesCataloger: Cataloger = {
+  name: 'dpkg-files',
+  wants: (path) => DPKG_LIST.test(path),
+  catalog(file) {
+    const ownedFiles: string[] = [];
+    for (const line of file.data.toString('utf8').split('\n')) {
+      const path = line.trim().replace(/^\/+/, '');
+      if (path && path !== '.') ownedFiles.push(path);
+    }
+    return { ownedFiles };
+  },
+};

@@ -1,6 +1,6 @@
 import { apkCataloger } from './apk.js';
 import { elfBinaryCataloger } from './binary.js';
-import { dpkgCataloger } from './dpkg.js';
+import { dpkgCataloger, dpkgFilesCataloger } from './dpkg.js';
 import { javaCataloger } from './java.js';
 import {
   composerInstalledCataloger,
@@ -18,9 +18,15 @@ import type { Cataloger } from './types.js';
  * Bumped whenever any cataloger's output changes: part of the layer cache key, so old cached analyses are not
  * reused after an upgrade.
  */
-export const CATALOG_VERSION = 'c4';
+export const CATALOG_VERSION = 'c5';
 
-export const OS_CATALOGERS: Cataloger[] = [osReleaseCataloger, dpkgCataloger, apkCataloger, rpmCataloger];
+export const OS_CATALOGERS: Cataloger[] = [
+  osReleaseCataloger,
+  dpkgCataloger,
+  dpkgFilesCataloger,
+  apkCataloger,
+  rpmCataloger,
+];
 
 /** Installed language metadata, as found in images (Trivy's image/rootfs rule: no lockfiles). */
 export const LANGUAGE_CATALOGERS: Cataloger[] = [

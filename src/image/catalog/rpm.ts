@@ -17,6 +17,9 @@ const TAG = {
   ARCH: 1022,
   SOURCERPM: 1044,
   MODULARITYLABEL: 5096,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
 } as const;
 
 const TYPE_INT32 = 4;
@@ -35,6 +38,8 @@ export interface RpmHeader {
   vendor?: string;
   size?: number;
   modularityLabel?: string;
+  /** Installed files (DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]). */
+  files?: string[];
 }
 
 /**
@@ -51,6 +56,7 @@ export function parseRpmHeaderBlob(blob: Buffer, where: string): RpmHeader {
     throw new InputError(`rpm header index (${il} entries, ${dl} data bytes) does not fit the blob`, { file: where });
   }
   const values = new Map<number, string | number>();
+  const arrays = new Map<number, string[] | number[]>();
   for (let i = 0; i < il; i++) {
     const at = 8 + i * 16;
     const tag = blob.readUInt32BE(at);
@@ -60,6 +66,10 @@ export function parseRpmHeaderBlob(blob: Buffer, where: string): RpmHeader {
     if (!Object.values(TAG).includes(tag as never)) continue;
     if (offset < 0 || offset >= dl) throw new InputError(`rpm tag ${tag} points outside the data`, { file: where });
     const start = dataStart + offset;
+    if (tag === TAG.BASENAMES || tag === TAG.DIRNAMES || tag === TAG.DIRINDEXES) {
+      arrays.set(tag, readArray(blob, tag, type, start, count, dataStart + dl, where));
+      continue;
+    }
     if (type === TYPE_STRING || type === TYPE_I18NSTRING || type === TYPE_STRING_ARRAY) {
       const end = blob.indexOf(0, start);
       if (end === -1 || end > dataStart + dl)
@@ -93,7 +103,40 @@ export function parseRpmHeaderBlob(blob: Buffer, where: string): RpmHeader {
   }
   const size = values.get(TAG.SIZE);
   if (typeof size === 'number') h.size = size;
+  const bases = arrays.get(TAG.BASENAMES) as string[] | undefined;
+  const dirs = arrays.get(TAG.DIRNAMES) as string[] | undefined;
+  const indexes = arrays.get(TAG.DIRINDEXES) as number[] | undefined;
+  if (bases && dirs && indexes && indexes.length === bases.length) {
+    h.files = bases.map((b, i) => `${dirs[indexes[i] as number] ?? ''}${b}`.replace(/^\/+/, ''));
+  }
   return h;
+}
+
+/** A STRING_ARRAY (count NUL-terminated strings) or INT32 array value, bounds-checked against the data store. */
+function readArray(
+  blob: Buffer,
+  tag: number,
+  type: number,
+  start: number,
+  count: number,
+  end: number,
+  where: string,
+): string[] | number[] {
+  if (count > 1_000_000) throw new InputError(`rpm tag ${tag}: ${count} values`, { file: where });
+  if (type === TYPE_INT32) {
+    if (start + count * 4 > end) throw new InputError(`rpm tag ${tag}: values past the data`, { file: where });
+    return Array.from({ length: count }, (_, i) => blob.readInt32BE(start + i * 4));
+  }
+  if (type !== TYPE_STRING_ARRAY) throw new InputError(`rpm tag ${tag}: unexpected type ${type}`, { file: where });
+  const out: string[] = [];
+  let at = start;
+  for (let i = 0; i < count; i++) {
+    const nul = blob.indexOf(0, at);
+    if (nul === -1 || nul >= end) throw new InputError(`rpm tag ${tag}: unterminated string`, { file: where });
+    out.push(blob.toString('utf8', at, nul));
+    at = nul + 1;
+  }
+  return out;
 }
 
 /** Header blobs of an ndb `Packages.db` (rpm ≥ 4.16, SUSE): slot pages point at 16-byte-aligned blobs. */
@@ -228,21 +271,27 @@ export function rpmPackage(h: RpmHeader, path: string): InventoryPackage {
 }
 
 /** Packages in an rpm database of any of the three formats; gpg-pubkey pseudo-packages are left out. */
-export async function parseRpmDb(data: Buffer, path: string, ctx: CatalogContext): Promise<InventoryPackage[]> {
+export async function parseRpmDb(
+  data: Buffer,
+  path: string,
+  ctx: CatalogContext,
+): Promise<{ packages: InventoryPackage[]; ownedFiles: string[] }> {
   const where = `/${path}`;
   let blobs: Buffer[];
   if (data.toString('latin1', 0, 16).startsWith('SQLite format 3')) blobs = readSqliteBlobs(data, ctx, where);
   else if (data.toString('latin1', 0, 4) === 'RpmP') blobs = readNdbBlobs(data, where);
   else blobs = readBdbHashValues(data, where);
-  const out: InventoryPackage[] = [];
+  const packages: InventoryPackage[] = [];
+  const ownedFiles: string[] = [];
   for (const blob of blobs) {
     // Berkeley DB Packages also holds a 4-byte bookkeeping record (next instance number): not a header.
     if (blob.length < 16) continue;
     const h = parseRpmHeaderBlob(blob, where);
     if (h.name === 'gpg-pubkey') continue;
-    out.push(rpmPackage(h, path));
+    packages.push(rpmPackage(h, path));
+    if (h.files) ownedFiles.push(...h.files);
   }
-  return out;
+  return { packages, ownedFiles };
 }
 
 /** CBL-Mariner distroless: `name\tversion-release\t…\tarch\t…` lines. */
@@ -279,6 +328,6 @@ export const rpmCataloger: Cataloger = {
     if (file.path.endsWith('container-manifest-2')) {
       return { packages: parseContainerManifest(file.data.toString('utf8'), file.path) };
     }
-    return { packages: await parseRpmDb(file.data, file.path, ctx) };
+    return await parseRpmDb(file.data, file.path, ctx);
   },
 };

@@ -20,6 +20,11 @@ export interface FileFindings {
   packages?: InventoryPackage[];
   distro?: Distro;
   problems?: string[];
+  /**
+   * Paths (no leading slash) an OS package database says its packages installed: language packages found in
+   * those files are the distro's, matched against distro advisories only, and are not reported again.
+   */
+  ownedFiles?: string[];
 }
 
 /**
