@@ -169,6 +169,8 @@ const PROBES: RiskProbe[] = [
   },
 ];
 
+const CLUSTER_ADMIN_PROBE = PROBES.find((p) => p.ruleId === 'ACCESS-RBAC-CLUSTER-ADMIN') as RiskProbe;
+
 function bindingRef(b: RbacBinding): KubernetesRef {
   return {
     type: 'kubernetes',
@@ -253,6 +255,27 @@ function rbacRisks(model: AccessModel): Finding[] {
         }),
       );
     }
+    const wildcard = role.rules.find(usesWildcard);
+    // `*` on `*` is already the cluster-admin finding; other wildcards silently grow with new verbs, resources and
+    // CRDs the author never saw.
+    if (wildcard && !probeMatches(CLUSTER_ADMIN_PROBE, role.rules, b))
+      findings.push(
+        makeFinding({
+          ruleId: 'ACCESS-RBAC-WILDCARD',
+          pillar: 'access',
+          severity: 'MEDIUM',
+          status: 'fail',
+          title: 'Grants through a wildcard ("*") rule',
+          description: `${resource.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} binds ${b.roleRef.kind} ${b.roleRef.name}, whose rule "${ruleSummary(wildcard)}" also covers verbs, resources and API groups added later (CRDs included).`,
+          resource,
+          evidence: {
+            role: `${b.roleRef.kind}/${b.roleRef.name}`,
+            rule: ruleSummary(wildcard),
+            subjects: subjectsText(b),
+          },
+          remediation: 'List the verbs, resources and API groups explicitly.',
+        }),
+      );
     for (const probe of PROBES) {
       const rule = probeMatches(probe, role.rules, b);
       if (!rule) continue;
@@ -279,6 +302,10 @@ function rbacRisks(model: AccessModel): Finding[] {
     }
   }
   return findings;
+}
+
+function usesWildcard(rule: PolicyRule): boolean {
+  return [rule.verbs, rule.apiGroups ?? [], rule.resources ?? []].some((list) => list.includes('*'));
 }
 
 /** The live IAM principals behind a subject, as `arn (via)` labels. */
