@@ -1,5 +1,6 @@
 import { renderColumns } from '../report/index.js';
 import { DOCKERFILE_RULES } from './dockerfile/rules.js';
+import { OBJECT_RULES } from './objects.js';
 import { PRIVILEGED_RULES } from './privileged.js';
 import { PSS_NAMESPACE_RULES, PSS_RULES } from './pss/snapshot.js';
 import type { RuleMeta } from './rule.js';
@@ -13,6 +14,7 @@ export function configRules(): RuleMeta[] {
     ...Object.values(PRIVILEGED_RULES),
     ...WORKLOAD_RULES.map((r) => r.meta),
     DEFAULT_SA_RULE,
+    ...Object.values(OBJECT_RULES),
     ...Object.values(USER_RULES),
     ...PSS_RULES.values(),
     ...Object.values(PSS_NAMESPACE_RULES),

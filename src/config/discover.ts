@@ -56,7 +56,12 @@ function readHead(path: string): string {
 }
 
 /**
- * Lists the files under the given paths that lint reads, sorted. A file named explicitly is taken even when its
+ * Lists the files under the given paths that lint reads, sorted.
+ *
+ * This walk does not reuse `listManifestFiles` (src/inputs/load.ts) because that one keeps only .yaml/.yml/.json
+ * (lint also needs Dockerfile, Containerfile, Makefile and extension-less shell scripts), does not skip .git,
+ * node_modules or vendor, and takes any explicitly named file as a manifest. Once the loader accepts a file
+ * predicate and skipped directories, this function can become a classifier over its list. A file named explicitly is taken even when its
  * name says nothing (treated as a manifest if it is YAML/JSON, else reported).
  */
 export function discoverLintFiles(paths: string[]): { files: LintFile[]; problems: InputProblem[] } {

@@ -3,6 +3,7 @@ export * from './discover.js';
 export * from './dockerfile/model.js';
 export * from './dockerfile/rules.js';
 export * from './lint.js';
+export * from './objects.js';
 export * from './privileged.js';
 export * from './pss/checks.js';
 export * from './pss/evaluate.js';

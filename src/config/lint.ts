@@ -13,6 +13,7 @@ import { allContainers, expandWorkloads, loadSnapshot, type Snapshot } from '../
 import { discoverLintFiles, type LintFile } from './discover.js';
 import { lineOf, parseDockerfile, propertiesOf } from './dockerfile/model.js';
 import { DOCKERFILE_RULES } from './dockerfile/rules.js';
+import { checkObjects } from './objects.js';
 import { type PrivilegedHit, scanCiFile, scanComposeFile, scanMakefile, scanShellText } from './privileged.js';
 import { scanPodSecurity, workloadRef } from './pss/snapshot.js';
 import type { PssLevel, PssVersion } from './pss/version.js';
@@ -20,7 +21,7 @@ import { findingOf } from './rule.js';
 import { emptySettings, type LintSettings } from './settings.js';
 import { applyDirectives, type LineSpan, readDirectives } from './suppress.js';
 import { checkUserConsistency, type ImageUserFacts, imageRepository } from './user.js';
-import { DEFAULT_SA_RULE, visitWorkloadHits } from './workload.js';
+import { visitWorkloadHits } from './workload.js';
 
 export interface LintOptions {
   settings?: LintSettings;
@@ -146,22 +147,8 @@ function lintManifests(snapshot: Snapshot, options: LintOptions, settings: LintS
       );
     });
   }
-  for (const sa of snapshot.ofKind('ServiceAccount')) {
-    if (sa.name !== 'default' || sa.raw.automountServiceAccountToken === false) continue;
-    findings.push(
-      findingOf(DEFAULT_SA_RULE, {
-        resource: {
-          type: 'kubernetes',
-          apiVersion: 'v1',
-          kind: 'ServiceAccount',
-          namespace: sa.namespace,
-          name: sa.name,
-          file: sa.source.file,
-          line: sa.source.line,
-        },
-        message: `ServiceAccount ${sa.namespace}/default does not set automountServiceAccountToken: false`,
-      }),
-    );
+  for (const h of checkObjects(snapshot)) {
+    findings.push(findingOf(h.rule, { resource: h.resource, message: h.message, discriminator: h.discriminator }));
   }
   findings.push(
     ...scanPodSecurity(snapshot, {

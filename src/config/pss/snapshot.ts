@@ -109,16 +109,21 @@ export interface PssScanOptions {
   skipNamespaceFindings?: boolean;
 }
 
-export function workloadRef(w: WorkloadPod): KubernetesRef {
+/** Where a loaded object is: kind, namespace, name and its file and line. */
+export function objectRef(o: LoadedObject): KubernetesRef {
   return {
     type: 'kubernetes',
-    apiVersion: w.owner.apiVersion,
-    kind: w.ownerKind,
-    namespace: w.namespace,
-    name: w.name,
-    file: w.owner.source.file,
-    line: w.owner.source.line,
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.namespace,
+    name: o.name,
+    file: o.source.file,
+    line: o.source.line,
   };
+}
+
+export function workloadRef(w: WorkloadPod): KubernetesRef {
+  return { ...objectRef(w.owner), kind: w.ownerKind, namespace: w.namespace, name: w.name };
 }
 
 const MODE_SEVERITY: Record<PssMode, Severity> = { enforce: 'HIGH', warn: 'MEDIUM', audit: 'LOW' };
@@ -181,14 +186,7 @@ export function scanPodSecurity(snapshot: Snapshot, options: PssScanOptions = {}
     const p = namespacePolicy(ns, name, options.clusterVersion);
     policies.set(name, p);
     if (options.skipNamespaceFindings || !ns) continue;
-    const resource: KubernetesRef = {
-      type: 'kubernetes',
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      name,
-      file: ns.source.file,
-      line: ns.source.line,
-    };
+    const resource = objectRef(ns);
     for (const bad of p.invalidLabels) {
       findings.push(
         findingOf(PSS_NAMESPACE_RULES.invalidLabel, { resource, message: `invalid label ${bad}`, discriminator: bad }),
