@@ -3,7 +3,16 @@
 export { type PushOptions, pushFindings } from './client.js';
 export { type DialectName, type HubDb, openHubDb } from './db.js';
 export { openApiDocument } from './openapi.js';
-export { type Job, type JobHandler, JobQueue, type QueueCounts, type QueueOptions } from './queue.js';
+export { PgBossQueue, type PgBossQueueOptions } from './pgboss.js';
+export {
+  type Job,
+  type JobHandler,
+  JobQueue,
+  type JobView,
+  type QueueCounts,
+  type QueueOptions,
+  type ScanQueue,
+} from './queue.js';
 export { fetchManifest, type ManifestInfo } from './registry.js';
 export {
   advisoryDbVersion,
@@ -17,6 +26,13 @@ export {
 } from './scan.js';
 export { type SecurityHubOptions, SecurityHubSync, type SyncReport } from './securityhub.js';
 export { buildHubApp, checkInsecureRegistries, defaultWebRoot, type HubAppOptions, isLoopback } from './server.js';
-export { type HubOptions, type RunningHub, startHub } from './start.js';
+export {
+  type HubOptions,
+  type RunningHub,
+  type RunningWorker,
+  startHub,
+  startWorker,
+  type WorkerOptions,
+} from './start.js';
 export * from './store.js';
 export { bearerMatches, type PushEvent, parseEcrEvents, parseRegistryEnvelope } from './webhooks.js';

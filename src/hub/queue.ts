@@ -4,7 +4,8 @@ import type { HubDb } from './db.js';
 import type { HubDatabase, JobsTable } from './schema.js';
 
 export interface Job {
-  id: number;
+  /** A row number in the hub's own queue; a UUID in pg-boss. */
+  id: number | string;
   kind: string;
   dedupeKey: string;
   payload: Record<string, unknown>;
@@ -25,6 +26,23 @@ export interface QueueOptions {
   clock?: () => Date;
 }
 
+/**
+ * What the hub and workers need from a scan queue. Two implementations: `JobQueue` (a table in the hub's database;
+ * the default, and the only one for SQLite) and `PgBossQueue` (pg-boss on PostgreSQL, shared by `rampart worker`s).
+ */
+export interface ScanQueue {
+  enqueue(
+    kind: string,
+    dedupeKey: string,
+    payload: Record<string, unknown>,
+    options?: { skipIfDoneWithinMs?: number },
+  ): Promise<boolean>;
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+  counts(): Promise<QueueCounts>;
+  list(limit?: number, status?: string): Promise<JobView[]>;
+}
+
 export type JobHandler = (job: Job) => Promise<{ scanId?: string } | undefined>;
 
 export interface QueueCounts {
@@ -40,7 +58,7 @@ export interface QueueCounts {
  * job is taken again, counting the attempt. At most one queued-or-running job per (kind, key) — enforced by a
  * partial unique index — so a burst of events for one digest scans it once.
  */
-export class JobQueue {
+export class JobQueue implements ScanQueue {
   private readonly db: Kysely<HubDatabase>;
   private readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private readonly concurrency: number;
@@ -217,7 +235,7 @@ export class JobQueue {
         this.db
           .updateTable('jobs')
           .set({ lease_until: this.now(this.leaseMs) })
-          .where('id', '=', job.id)
+          .where('id', '=', Number(job.id))
           .where('lease_owner', '=', this.owner)
           .where('status', '=', 'running')
           .execute()
@@ -237,7 +255,7 @@ export class JobQueue {
           scan_id: out?.scanId ?? null,
           last_error: null,
         })
-        .where('id', '=', job.id)
+        .where('id', '=', Number(job.id))
         .where('lease_owner', '=', this.owner)
         .execute();
     } catch (err) {
@@ -253,7 +271,7 @@ export class JobQueue {
           last_error: message.slice(0, 2000),
           updated_at: this.now(),
         })
-        .where('id', '=', job.id)
+        .where('id', '=', Number(job.id))
         .where('lease_owner', '=', this.owner)
         .execute()
         .catch(() => {});

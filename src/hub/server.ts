@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RampartError, type ScanResult, UsageError } from '../core/index.js';
 import { FINDINGS_QUERY, openApiDocument, PAGE_QUERY } from './openapi.js';
-import type { JobQueue } from './queue.js';
+import type { ScanQueue } from './queue.js';
 import { IMAGE_SCAN_JOB } from './scan.js';
 import type { SecurityHubSync } from './securityhub.js';
 import { type HubStore, hashToken, type IngestRequest } from './store.js';
@@ -14,7 +14,7 @@ import { bearerMatches, type PushEvent, parseEcrEvents, parseRegistryEnvelope } 
 
 export interface HubAppOptions {
   store: HubStore;
-  queue?: JobQueue;
+  queue?: ScanQueue;
   /** false only with --no-auth on a loopback address. */
   authRequired: boolean;
   webhookSecret?: string;
@@ -236,7 +236,7 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
 const RESCAN_AFTER_MS = 24 * 3600_000;
 
 async function enqueue(
-  queue: JobQueue,
+  queue: ScanQueue,
   events: PushEvent[],
   options: { force?: boolean } = {},
 ): Promise<{ received: number; queued: number }> {

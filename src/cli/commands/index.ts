@@ -51,9 +51,9 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     load: () => import('./audit.js'),
   },
   {
-    names: ['serve'],
-    summary: 'the hub: findings store, API, webhooks, dashboard',
-    examples: ['rampart serve --port 8080'],
+    names: ['serve', 'worker'],
+    summary: 'the hub: findings store, API, webhooks, dashboard; worker: scans from the PostgreSQL queue',
+    examples: ['rampart serve --port 8080', 'rampart worker --db postgres://hub@db/rampart'],
     load: () => import('./serve.js'),
   },
   {

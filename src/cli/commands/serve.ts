@@ -1,11 +1,17 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { startHub } from '../../hub/index.js';
+import { startHub, startWorker } from '../../hub/index.js';
 import { cacheDirOf } from '../output.js';
 import { TOOL_VERSION } from '../version.js';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number 0-65535');
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number ≥ 0');
   return n;
 }
 
@@ -28,6 +34,7 @@ interface ServeOptions {
   webhookSecret?: string;
   insecureRegistry: string[];
   concurrency: number;
+  scanTimeout: number;
   securityhubRegion?: string;
   awsAccountId?: string;
   productArn?: string;
@@ -54,7 +61,18 @@ export function register(program: Command): void {
       collect,
       [] as string[],
     )
-    .option('--concurrency <n>', 'scans at once', positive, 2)
+    .option(
+      '--concurrency <n>',
+      'scans at once in this process (0 with PostgreSQL: rampart worker runs them)',
+      count,
+      2,
+    )
+    .option(
+      '--scan-timeout <seconds>',
+      'a scan running longer is presumed dead (kill -9, lost machine) and retried',
+      positive,
+      900,
+    )
     .option('--securityhub-region <region>', 'export findings to Security Hub CSPM in this Region')
     .option('--aws-account-id <id>', 'Security Hub: account the findings are imported into')
     .option('--product-arn <arn>', "Security Hub: product ARN (default: the account's default custom product)")
@@ -84,6 +102,7 @@ Examples:
         webhookSecret: opts.webhookSecret ?? (process.env.RAMPART_WEBHOOK_SECRET || undefined),
         insecureRegistries: opts.insecureRegistry,
         concurrency: opts.concurrency,
+        queue: { leaseMs: opts.scanTimeout * 1000 },
         version: TOOL_VERSION,
         ...(opts.securityhubRegion
           ? {
@@ -98,20 +117,61 @@ Examples:
           : {}),
       });
       const lines = [
-        `rampart hub listening on ${hub.url} (${hub.dialect}: ${hub.dbLocation})`,
+        `rampart hub listening on ${hub.url} (${hub.dialect}: ${hub.dbLocation}; scan queue: ${hub.queueBackend})`,
         hub.webRoot ? `dashboard: ${hub.url}/` : 'dashboard: not built (npm run build:web)',
         `scan on push: ${hub.advisoryDb ? 'images are inventoried and matched' : 'no advisory DB yet (rampart db update): images are inventoried, findings stay unknown until it exists'}`,
       ];
       if (hub.newToken) lines.push(`API token (shown once, stored hashed): ${hub.newToken}`);
       process.stderr.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          hub.close().finally(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal(() => hub.close());
     });
+
+  program
+    .command('worker')
+    .description("process the hub's scan queue held in PostgreSQL (pg-boss); run one per machine, any number")
+    .requiredOption('--db <url>', 'the hub database: postgres://…')
+    .option('--concurrency <n>', 'scans at once in this process', positive, 2)
+    .option('--scan-timeout <seconds>', 'same as the hub: how often lapsed scans are looked for', positive, 900)
+    .option(
+      '--insecure-registry <host:port>',
+      'pull over plain HTTP from this loopback registry (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rampart serve --db postgres://hub@db/rampart --concurrency 0    the hub only queues
+  rampart worker --db postgres://hub@db/rampart --concurrency 4   on each scanning machine`,
+    )
+    .action(
+      async (
+        opts: { db: string; concurrency: number; scanTimeout: number; insecureRegistry: string[] },
+        cmd: Command,
+      ) => {
+        const worker = await startWorker({
+          db: opts.db,
+          cacheDir: cacheDirOf(cmd),
+          concurrency: opts.concurrency,
+          insecureRegistries: opts.insecureRegistry,
+          queue: { leaseMs: opts.scanTimeout * 1000 },
+          onJob: (event) => process.stderr.write(`${event}\n`),
+        });
+        process.stderr.write(`rampart worker taking scans from ${worker.dbLocation} (${worker.concurrency} at once)\n`);
+        await untilSignal(() => worker.close());
+      },
+    );
+}
+
+function untilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      close().finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
