@@ -86,15 +86,16 @@ function buildImages() {
 
 function timed(cmd, args, env = {}) {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     env: { ...process.env, ...env },
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.slice(-2000)}`);
-  const peakKb = Number(r.stderr.trim().split('\n').pop());
-  return { ms, peakMb: Math.round(peakKb / 1024), stdout: r.stdout };
+  const [user, sys, peakKb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  // CPU seconds (user + system) say more than wall time when other work shares the machine.
+  return { ms, cpu: (user ?? 0) + (sys ?? 0), peakMb: Math.round((peakKb ?? 0) / 1024), stdout: r.stdout };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -211,8 +212,10 @@ for (const [label, image] of Object.entries(images)) {
   const onlyTheirs = [...theirs].filter((p) => !ours.has(p));
   const rm = median(r.map((x) => x.ms));
   const tm = median(t.map((x) => x.ms));
+  const rc = median(r.map((x) => x.cpu));
+  const tc = median(t.map((x) => x.cpu));
   lines.push(
-    `| ${label} (${Math.round(readFileSync(image).length / 1e6)} MB) | ${(rm / 1000).toFixed(2)} s | ${median(r.map((x) => x.peakMb))} MB | ${(tm / 1000).toFixed(2)} s | ${median(t.map((x) => x.peakMb))} MB | ${(rm / tm).toFixed(2)}x | ${ours.size} / ${theirs.size} | ${onlyOurs.length} / ${onlyTheirs.length} |`,
+    `| ${label} (${Math.round(readFileSync(image).length / 1e6)} MB) | ${(rm / 1000).toFixed(2)} s | ${rc.toFixed(2)} s | ${median(r.map((x) => x.peakMb))} MB | ${(tm / 1000).toFixed(2)} s | ${tc.toFixed(2)} s | ${median(t.map((x) => x.peakMb))} MB | ${(rm / tm).toFixed(2)}x | ${(rc / tc).toFixed(2)}x | ${ours.size} / ${theirs.size} | ${onlyOurs.length} / ${onlyTheirs.length} |`,
   );
   console.error(`${label}: only rampart (${onlyOurs.length}):`, onlyOurs.slice(0, 40).join(', '));
   console.error(`${label}: only trivy (${onlyTheirs.length}):`, onlyTheirs.slice(0, 40).join(', '));
@@ -228,12 +231,12 @@ const gm = median(g.map((x) => x.ms));
 const om = median(o.map((x) => x.ms));
 const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(
-  '| image | rampart wall (median) | rampart peak RSS | trivy wall (median) | trivy peak RSS | ratio | packages rampart / trivy | only rampart / only trivy |',
+  '| image | rampart wall | rampart CPU | rampart peak RSS | trivy wall | trivy CPU | trivy peak RSS | wall ratio | CPU ratio | packages rampart / trivy | only rampart / only trivy |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const l of lines) console.log(l);
 console.log(`\n${runs} runs each, alternating; cold caches (rampart --no-cache, trivy fresh --cache-dir).`);
 console.log(
-  `\ngzip layers (minbase as an OCI layout, ${gz.layers.length} gzip blob(s)): gzip -dc ${(gm / 1000).toFixed(2)} s; rampart image inventory ${(om / 1000).toFixed(2)} s (${median(o.map((x) => x.peakMb))} MB); ratio ${(om / gm).toFixed(2)}x`,
+  `\ngzip layers (minbase as an OCI layout, ${gz.layers.length} gzip blob(s)): gzip -dc ${(gm / 1000).toFixed(2)} s wall, ${median(g.map((x) => x.cpu)).toFixed(2)} s CPU; rampart image inventory ${(om / 1000).toFixed(2)} s wall, ${median(o.map((x) => x.cpu)).toFixed(2)} s CPU (${median(o.map((x) => x.peakMb))} MB); wall ratio ${(om / gm).toFixed(2)}x`,
 );
 console.log(`load average before: ${loadBefore}; after: ${loadAfter}; ${new Date().toISOString()}`);

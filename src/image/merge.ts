@@ -23,10 +23,17 @@ export interface MergedLayers {
  */
 export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: string }>, maxHops = 40): MergedLayers {
   const visible = new Map<string, Visible>();
+  // Every directory that has (or had) something below it, explicit or implied by a deeper path. Never shrinks:
+  // at worst a layer gets a sweep it did not need.
+  const dirs = new Set<string>();
   layers.forEach(({ analysis }, index) => {
     const opaque = new Set(analysis.opaque);
+    // What hides a whole subtree: whiteouts, and non-directories replacing a directory. Plain overwrites need no
+    // sweep (the entry is replaced below), so a layer without these skips the pass over everything visible.
     const deleted = new Set(analysis.whiteouts);
-    for (const [path, [kind]] of Object.entries(analysis.entries)) if (kind !== 'd') deleted.add(path);
+    for (const [path, [kind]] of Object.entries(analysis.entries)) {
+      if (kind !== 'd' && dirs.has(path)) deleted.add(path);
+    }
     if (opaque.size > 0 || deleted.size > 0) {
       for (const path of [...visible.keys()]) {
         if (deleted.has(path) || hiddenBelow(path, deleted) || hiddenBelow(path, opaque)) visible.delete(path);
@@ -34,6 +41,7 @@ export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: str
     }
     for (const [path, [kind, link]] of Object.entries(analysis.entries)) {
       visible.set(path, link === undefined ? { layer: index, kind } : { layer: index, kind, link });
+      if (index < layers.length - 1) for (const a of ancestors(path)) dirs.add(a);
     }
   });
 
