@@ -236,6 +236,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
 
   // 4. cluster
   let cluster: ClusterDescription | undefined;
+  /** What the endpoint access settings say; settled after the live call below, which shows what actually happens. */
+  let endpointPolicy: { status: 'pass' | 'unknown'; detail: string; remediation: string } | undefined;
+  /** true: the API server answered over HTTP; a string: why it could not be reached. */
+  let reached: true | string | undefined;
   const clusterRef = (): ResourceRef => ({
     type: 'aws',
     arn: cluster?.arn || `eks:${opts.region}:cluster/${opts.name}`,
@@ -260,26 +264,21 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
       );
       const pub = cluster.endpointPublicAccess;
       const cidrs = cluster.publicAccessCidrs ?? [];
-      if (pub === false)
-        add(
-          'ACCESS-DOCTOR-ENDPOINT',
-          'API endpoint reachable',
-          'unknown',
-          'private endpoint only: reachable only from inside the VPC (or through VPN/Direct Connect)',
-          clusterRef(),
-          'Connect from the VPC, or enable public access with your CIDR.',
-        );
-      else
-        add(
-          'ACCESS-DOCTOR-ENDPOINT',
-          'API endpoint reachable',
-          cidrs.includes('0.0.0.0/0') ? 'pass' : 'unknown',
-          cidrs.includes('0.0.0.0/0')
-            ? 'public endpoint open to all addresses'
-            : `public endpoint limited to ${cidrs.join(', ')}; whether your address is in them is not checked`,
-          clusterRef(),
-          `aws eks update-cluster-config --name ${opts.name} --region ${opts.region} --resources-vpc-config publicAccessCidrs=<your-cidr>`,
-        );
+      const endpointFix = `aws eks update-cluster-config --name ${opts.name} --region ${opts.region} --resources-vpc-config publicAccessCidrs=<your-cidr>`;
+      endpointPolicy =
+        pub === false
+          ? {
+              status: 'unknown',
+              detail: 'private endpoint only: reachable only from inside the VPC (or through VPN/Direct Connect)',
+              remediation: 'Connect from the VPC, or enable public access with your CIDR.',
+            }
+          : cidrs.includes('0.0.0.0/0')
+            ? { status: 'pass', detail: 'public endpoint open to all addresses', remediation: endpointFix }
+            : {
+                status: 'unknown',
+                detail: `public endpoint limited to ${cidrs.join(', ')}`,
+                remediation: endpointFix,
+              };
     } catch (err) {
       add(
         'ACCESS-DOCTOR-CLUSTER',
@@ -439,6 +438,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
     }
     if (conn) {
       const r = await selfSubjectReview(conn);
+      reached = r.ok || r.status !== undefined ? true : r.message;
       if (r.ok) {
         whoami = r.value;
         const arn = whoami.extra.arn?.[0];
@@ -468,6 +468,35 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
           clusterRef(),
         );
     }
+  }
+  if (endpointPolicy) {
+    const title = 'API endpoint reachable';
+    if (reached === true)
+      add(
+        'ACCESS-DOCTOR-ENDPOINT',
+        title,
+        'pass',
+        `${endpointPolicy.detail}; the API server answered from here`,
+        clusterRef(),
+      );
+    else if (typeof reached === 'string')
+      add(
+        'ACCESS-DOCTOR-ENDPOINT',
+        title,
+        'fail',
+        `${endpointPolicy.detail}; ${reached}`,
+        clusterRef(),
+        endpointPolicy.remediation,
+      );
+    else
+      add(
+        'ACCESS-DOCTOR-ENDPOINT',
+        title,
+        endpointPolicy.status,
+        `${endpointPolicy.detail}${endpointPolicy.status === 'unknown' ? '; not tried from here (no token)' : ''}`,
+        clusterRef(),
+        endpointPolicy.remediation,
+      );
   }
   for (const request of accessChecks) {
     const title = `may ${describeRequest(request)} (SelfSubjectAccessReview)`;

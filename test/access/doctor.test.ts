@@ -222,6 +222,31 @@ describe('access doctor against local HTTP servers speaking the EKS and STS wire
     }
   });
 
+  test('endpoint: limited CIDRs but answering is reachable; a refused connection fails with the reason', async () => {
+    const limited = {
+      ...clusterOn(kube, 'API'),
+      _accessEntries: [SSO_ROLE],
+      resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] },
+    };
+    const closed = { ...limited, endpoint: 'https://127.0.0.1:1' };
+    const a = await startFakeAws({ 'acme-prod': limited, closed: { ...closed, name: 'closed' } });
+    try {
+      const ok = finding(await runDoctor({ ...base(), endpointUrl: a.url }), 'ACCESS-DOCTOR-ENDPOINT');
+      assert.equal(ok?.status, 'pass');
+      assert.equal(ok?.description, 'public endpoint limited to 203.0.113.0/24; the API server answered from here');
+      const r = await runDoctor({ ...base(), name: 'closed', endpointUrl: a.url });
+      assert.equal(finding(r, 'ACCESS-DOCTOR-ENDPOINT')?.status, 'fail');
+      assert.match(
+        finding(r, 'ACCESS-DOCTOR-ENDPOINT')?.description ?? '',
+        /cannot reach https:\/\/127\.0\.0\.1:1: ECONNREFUSED$/,
+      );
+      assert.match(finding(r, 'ACCESS-DOCTOR-ENDPOINT')?.remediation ?? '', /publicAccessCidrs=<your-cidr>$/);
+      assert.equal(finding(r, 'ACCESS-DOCTOR-WHOAMI')?.status, 'unknown');
+    } finally {
+      await a.close();
+    }
+  });
+
   test('Kubernetes 1.27: SelfSubjectReview falls back to v1beta1', async () => {
     const k = await startFakeKube({ users: { AKIDEXAMPLE: DANA }, onlyV1beta1: true });
     const a = await startFakeAws({ 'acme-prod': { ...clusterOn(k, 'API'), _accessEntries: [SSO_ROLE] } });
