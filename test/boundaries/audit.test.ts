@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Command } from 'commander';
 import { type AuditResult, coveredOf, pushAudit, runAudit } from '../../src/boundaries/index.js';
-import type { Finding } from '../../src/core/index.js';
+import { register } from '../../src/cli/commands/audit.js';
+import { type Finding, UsageError } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
 import { missingTool } from '../support/tools.js';
 import { alpineLayout, importTestAdvisory, TEST_ADVISORY_ID } from './images.js';
@@ -98,7 +100,7 @@ describe('runAudit --images: workload images read by the images engine, matched 
 
   before(async () => {
     cacheDir = join(tmp, 'cache');
-    importTestAdvisory(cacheDir, join(tmp, 'advisories'));
+    await importTestAdvisory(cacheDir, join(tmp, 'advisories'));
     // web: root image with a vulnerable busybox; api: non-root image (numeric user) with nothing known against it.
     web = await alpineLayout([{ name: 'busybox', version: '1.36.1-r28' }], '');
     const api = await alpineLayout([{ name: 'musl', version: '1.2.5-r0' }], '65532');
@@ -242,7 +244,7 @@ test('runAudit --images reads a workload image from a real Debian docker-registr
     );
     assert.equal(copy.status, 0, copy.stderr);
     const cacheDir = join(tmp, 'registry-cache');
-    importTestAdvisory(cacheDir, join(tmp, 'registry-advisories'));
+    await importTestAdvisory(cacheDir, join(tmp, 'registry-advisories'));
     const file = write(
       'registry.yaml',
       `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n${deployment('web', image)}`,
@@ -259,4 +261,16 @@ test('runAudit --images reads a workload image from a real Debian docker-registr
       await new Promise((r) => registry.once('exit', r));
     }
   }
+});
+
+test('a bad --image-source is a usage error naming the value (checked before anything is read)', async () => {
+  const program = new Command('rampart').exitOverride();
+  register(program);
+  await assert.rejects(
+    program.parseAsync(['audit', join(tmp, 'no-such-dir'), '--images', '--image-source', 'no-equals-sign'], {
+      from: 'user',
+    }),
+    (err: unknown) =>
+      err instanceof UsageError && /--image-source no-equals-sign: expected IMAGE=SOURCE/.test(err.message),
+  );
 });

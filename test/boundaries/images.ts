@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importAdvisories } from '../../src/vuln/index.js';
 import { makeTar, writeOciLayout } from '../image/support.js';
 
 /** A one-layer Alpine-like image: os-release and an apk database with the given packages; `user` is the config User. */
@@ -36,7 +35,9 @@ export async function alpineLayout(
 export const TEST_ADVISORY_ID = 'RAMPART-TEST-2026-0001';
 
 /** Creates the advisory DB in `cacheDir` from one hand-written OSV record. */
-export function importTestAdvisory(cacheDir: string, scratch: string): void {
+export async function importTestAdvisory(cacheDir: string, scratch: string): Promise<void> {
+  // Loaded here: the CLI tests use only the image layouts and should not load the vulnerability engine.
+  const { importAdvisories } = await import('../../src/vuln/index.js');
   mkdirSync(scratch, { recursive: true });
   const file = join(scratch, `${TEST_ADVISORY_ID}.json`);
   writeFileSync(
