@@ -1,7 +1,11 @@
 /**
  * Deterministic synthetic clusters for the network benchmark: namespaces with team/env labels, Deployments whose pods
  * carry app/tier labels and named ports, and a policy mix of default-deny, pod and namespace selectors, match
- * expressions, ipBlocks with except, named ports and a few AdminNetworkPolicies. Same seed → same cluster.
+ * expressions, ipBlocks with except, named ports and a few AdminNetworkPolicies, plus Calico (one GlobalNetworkPolicy
+ * per 100 policies and a namespaced Calico NetworkPolicy per 20: selector expressions, Deny/Pass/Allow, nets/notNets,
+ * named ports) and Cilium (a CiliumNetworkPolicy per 20, a clusterwide deny per 200: endpoints, entities, CIDRSet with
+ * except, toPorts, ingressDeny). Calico/Cilium policies are applied only under the matching --cni and reported as
+ * not enforced otherwise. Same seed → same cluster.
  */
 export interface ClusterSize {
   pods: number;
@@ -123,6 +127,94 @@ export function generateCluster(size: ClusterSize, seed = 42): Obj[] {
             ports: [{ portNumber: { protocol: 'TCP', port: 5432 } }],
           },
           { name: 'pass-rest', action: 'Pass', from: [{ namespaces: {} }] },
+        ],
+      },
+    });
+  const calicoGlobal = Math.max(1, Math.floor(size.policies / 100));
+  for (let i = 0; i < calicoGlobal; i++)
+    out.push({
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'GlobalNetworkPolicy',
+      metadata: { name: `gnp-${i}` },
+      spec: {
+        order: 10 + i,
+        namespaceSelector: `team == '${pick(TEAMS)}'`,
+        selector: `app in {'${pick(APPS)}', '${pick(APPS)}'} && has(tier)`,
+        ingress: [
+          {
+            action: 'Deny',
+            protocol: 'TCP',
+            source: { namespaceSelector: `env == 'dev'` },
+            destination: { ports: [5432] },
+          },
+          { action: 'Pass' },
+        ],
+        egress: [
+          { action: 'Deny', destination: { nets: ['169.254.169.254/32'] } },
+          {
+            action: 'Allow',
+            protocol: 'TCP',
+            destination: { nets: ['0.0.0.0/0'], notNets: ['10.0.0.0/8'], ports: [443] },
+          },
+          { action: 'Pass' },
+        ],
+      },
+    });
+  for (let i = 0; i < Math.floor(size.policies / 20); i++) {
+    const ns = pick(nsNames);
+    out.push({
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'NetworkPolicy',
+      metadata: { name: `cnp-${i}`, namespace: ns },
+      spec: {
+        order: 500,
+        selector: `tier == '${pick(TIERS)}'`,
+        ingress: [
+          {
+            action: 'Allow',
+            protocol: 'TCP',
+            source: { selector: `app != '${pick(APPS)}'` },
+            destination: { ports: ['http', 9090] },
+          },
+          { action: 'Deny' },
+        ],
+      },
+    });
+    out.push({
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: { name: `cil-${i}`, namespace: ns },
+      spec: {
+        endpointSelector: { matchLabels: { app: pick(APPS) } },
+        ingress: [
+          {
+            fromEndpoints: [{ matchLabels: { tier: pick(TIERS) } }],
+            toPorts: [{ ports: [{ port: 'http', protocol: 'TCP' }] }],
+          },
+          { fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': pick(nsNames) } }] },
+        ],
+        egress: [
+          { toEntities: ['cluster'] },
+          {
+            toCIDRSet: [{ cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] }],
+            toPorts: [{ ports: [{ port: '443' }] }],
+          },
+        ],
+      },
+    });
+  }
+  for (let i = 0; i < Math.max(1, Math.floor(size.policies / 200)); i++)
+    out.push({
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: { name: `ccnp-${i}` },
+      spec: {
+        endpointSelector: { matchLabels: { 'io.cilium.k8s.namespace.labels.team': pick(TEAMS) } },
+        ingressDeny: [
+          {
+            fromEndpoints: [{ matchLabels: { 'io.cilium.k8s.namespace.labels.env': 'dev' } }],
+            toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }] }],
+          },
         ],
       },
     });

@@ -419,7 +419,7 @@ export class NetworkModel {
           const p = it.policy;
           policies.push(p);
           for (const rule of p.rules[dir]) {
-            if (dir === 'egress' && hasNamedCalicoPorts(rule)) namedPorts = true;
+            if (hasNamedCalicoPorts(rule)) namedPorts = true;
             const peerSide = dir === 'ingress' ? rule.source : rule.destination;
             const subjectSide = dir === 'ingress' ? rule.destination : rule.source;
             // subjects differing in whether the rule's own side matches them get different verdict rows

@@ -210,18 +210,29 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     return id;
   });
   // classes each rule peer matches, computed once per peer and shared by every subject
-  const matchedBy = new Map<object, Uint8Array>();
-  const matchVector = (peer: RelevantPeer): Uint8Array => {
+  const matchedBy = new Map<object, Int32Array>();
+  const allIndices = Int32Array.from(reps.keys());
+  const candidatesOf = (peer: RelevantPeer): ArrayLike<number> => {
+    if (!peer.namespaces) return allIndices;
+    const out: number[] = [];
+    for (const [ns, idx] of byNamespace) if (peer.namespaces(ns)) for (const i of idx) out.push(i);
+    return out;
+  };
+  /** Indices of the classes a rule peer matches, computed once per peer and shared by every subject. */
+  const matchList = (peer: RelevantPeer): Int32Array => {
     let v = matchedBy.get(peer.key);
     if (v) return v;
-    v = new Uint8Array(n);
-    const candidates = peer.namespaces
-      ? [...byNamespace.entries()].filter(([ns]) => peer.namespaces?.(ns)).flatMap(([, idx]) => idx)
-      : reps.map((_, i) => i);
-    for (const i of candidates) if (peer.test(eps[i] as Endpoint)) v[i] = 1;
+    const out: number[] = [];
+    const candidates = candidatesOf(peer);
+    for (let k = 0; k < candidates.length; k++) {
+      const i = candidates[k] as number;
+      if (peer.test(eps[i] as Endpoint)) out.push(i);
+    }
+    v = Int32Array.from(out);
     matchedBy.set(peer.key, v);
     return v;
   };
+  const isNodeClass = reps.map((p) => model.isNode(p));
   const conns: ConnSet[] = [];
   const connIds = new Map<string, number>();
   const intern = (c: ConnSet): number => {
@@ -247,7 +258,8 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     for (let x = 0; x < n; x++) {
       const subject = reps[x] as NetPod;
       const rel = model.relevantPeers(subject, dir);
-      const gk = `${rel.policies.map(oid).join(',')}|${dir === 'ingress' ? portIds[x] : ''}`;
+      // named ports of ingress rules resolve on the subject's own ports
+      const gk = `${rel.policies.map(oid).join(',')}|${dir === 'ingress' && rel.namedPorts ? portIds[x] : ''}`;
       const known = groups.get(gk);
       if (known !== undefined) {
         rowOf[x] = known;
@@ -255,22 +267,58 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
       }
       const row = new Int32Array(n);
       const { peers, namedPorts } = rel;
-      const vectors = peers.map(matchVector);
-      const cache = new Map<string, number>();
-      const verdictFor = (y: number): number => {
-        // ingress from a host-network pod is node traffic, always allowed (as evaluatePair decides it)
-        if (dir === 'ingress' && model.isNode(reps[y] as NetPod)) return intern(ConnSet.all);
-        let key = namedPorts ? `${portIds[y]}|` : '|';
-        for (const v of vectors) key += v[y] ? '1' : '0';
-        let id = cache.get(key);
-        if (id === undefined) {
-          id = intern(allowedOfSegments(model.evaluateDirection(subject, eps[y] as Endpoint, dir)));
-          cache.set(key, id);
+      // partition refinement: peers y, y' share a verdict when every relevant rule peer matches both or neither
+      // (and, with named ports, they define the same ports); ingress from a host-network pod is node traffic
+      const ids = new Int32Array(n);
+      let next = 1;
+      const nodeIngress = dir === 'ingress' && hasNodes;
+      if (namedPorts || nodeIngress) {
+        const first = new Map<number, number>();
+        next = 0;
+        for (let y = 0; y < n; y++) {
+          const k = (namedPorts ? (portIds[y] as number) * 2 : 0) + (nodeIngress && isNodeClass[y] ? 1 : 0);
+          let id = first.get(k);
+          if (id === undefined) first.set(k, (id = next++));
+          ids[y] = id;
         }
-        return id;
-      };
-      if (vectors.length === 0 && !namedPorts && !(dir === 'ingress' && hasNodes)) row.fill(verdictFor(0));
-      else for (let y = 0; y < n; y++) row[y] = verdictFor(y);
+      }
+      for (const peer of peers) {
+        const list = matchList(peer);
+        // a peer matching no class or every class splits nothing
+        if (list.length === 0 || list.length === n) continue;
+        if (next + list.length > remapTo.length) {
+          const cap = 2 * (next + list.length);
+          const grownTo = new Int32Array(cap);
+          grownTo.set(remapTo);
+          const grownStamp = new Int32Array(cap);
+          grownStamp.set(remapStamp);
+          remapTo = grownTo;
+          remapStamp = grownStamp;
+        }
+        generation++;
+        for (let k = 0; k < list.length; k++) {
+          const y = list[k] as number;
+          const old = ids[y] as number;
+          if (remapStamp[old] !== generation) {
+            remapStamp[old] = generation;
+            remapTo[old] = next++;
+          }
+          ids[y] = remapTo[old] as number;
+        }
+      }
+      const verdictOf = new Int32Array(next).fill(-1);
+      for (let y = 0; y < n; y++) {
+        const c = ids[y] as number;
+        let v = verdictOf[c] as number;
+        if (v < 0) {
+          v =
+            nodeIngress && isNodeClass[y]
+              ? allId
+              : intern(allowedOfSegments(model.evaluateDirection(subject, eps[y] as Endpoint, dir)));
+          verdictOf[c] = v;
+        }
+        row[y] = v;
+      }
       groups.set(gk, chunks.length);
       rowOf[x] = chunks.length;
       chunks.push(row);
@@ -281,6 +329,11 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
     });
     return { rowOf, rows };
   };
+  const allId = intern(ConnSet.all);
+  // refinement scratch space shared by every row: old class id → new id, valid where the stamp is current
+  let remapTo = new Int32Array(2 * n + 16);
+  let remapStamp = new Int32Array(2 * n + 16);
+  let generation = 0;
   const egress = table('egress');
   const ingress = table('ingress');
   // verdict ids are few: combine them through a dense table (-1 = not computed yet)
@@ -298,16 +351,18 @@ export function summarizeMatrix(model: NetworkModel): MatrixSummary {
   };
   let allowed = 0;
   let open = 0;
+  const sizes = Int32Array.from(classes, (c) => c.length);
+  const ingressGroups = ingress.rows.length / Math.max(n, 1);
+  // the ingress verdict of every destination row toward source a, read once per a (rows are stored per destination)
+  const column = new Int32Array(ingressGroups);
   for (let a = 0; a < n; a++) {
-    const na = (classes[a] as NetPod[]).length;
+    const na = sizes[a] as number;
+    for (let g = 0; g < ingressGroups; g++) column[g] = ingress.rows[g * n + a] as number;
+    const eBase = (egress.rowOf[a] as number) * n;
     for (let b = 0; b < n; b++) {
-      const nb = (classes[b] as NetPod[]).length;
-      const pairs = a === b ? na * (na - 1) : na * nb;
+      const pairs = a === b ? na * (na - 1) : na * (sizes[b] as number);
       if (pairs === 0) continue;
-      const r = kind(
-        egress.rows[(egress.rowOf[a] as number) * n + b] as number,
-        ingress.rows[(ingress.rowOf[b] as number) * n + a] as number,
-      );
+      const r = kind(egress.rows[eBase + b] as number, column[ingress.rowOf[b] as number] as number);
       if (r > 0) allowed += pairs;
       if (r === 2) open += pairs;
     }
