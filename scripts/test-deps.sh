@@ -10,6 +10,7 @@ PACKAGES=(
   umoci             # builds OCI layouts from rootfs tarballs (image tests)
   debootstrap       # real Debian rootfs for dpkg inventories (image tests)
   zstd              # writes zstd-compressed layers for the image reader tests
+  rustc             # compiles a binary with a cargo-auditable style .dep-v0 section (image tests)
   postgresql        # hub store on PostgreSQL
   chromium          # dashboard browser tests, HTML report screenshots
 )
