@@ -105,9 +105,10 @@ function emptyCounts(): StatusCounts {
   return { fail: 0, unknown: 0, skipped: 0, pass: 0 };
 }
 
-/** Where a finding belongs in the per-namespace grouping: its resource's namespace, else `(cluster)`. */
+/** Where a finding belongs in the per-namespace grouping: its resource's namespace, `(images)`, else `(cluster)`. */
 export function namespaceOfFinding(f: Finding): string {
   const r = f.resource;
+  if (r.type === 'image') return '(images)';
   if (r.type !== 'kubernetes') return '(cluster)';
   if (r.kind === 'Namespace') return r.name;
   return r.namespace ?? '(cluster)';

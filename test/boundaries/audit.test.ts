@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Command } from 'commander';
-import { type AuditResult, coveredOf, pushAudit, runAudit } from '../../src/boundaries/index.js';
+import {
+  type AuditResult,
+  coveredOf,
+  formatAuditSummary,
+  pushAudit,
+  renderAuditHtml,
+  runAudit,
+} from '../../src/boundaries/index.js';
 import { register } from '../../src/cli/commands/audit.js';
 import { type Finding, UsageError } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
@@ -273,4 +280,30 @@ test('a bad --image-source is a usage error naming the value (checked before any
     (err: unknown) =>
       err instanceof UsageError && /--image-source no-equals-sign: expected IMAGE=SOURCE/.test(err.message),
   );
+});
+
+test('a snapshot binding built-in roles it does not define: the audit says which rules it assumed, in the summary and the HTML', async () => {
+  const file = write(
+    'builtin.yaml',
+    `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: devs, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+subjects: [{kind: Group, name: shop-devs, apiGroup: rbac.authorization.k8s.io}]
+`,
+  );
+  const r = await runAudit([file]);
+  assert.deepEqual(r.audit.assumedRoles?.roles, ['admin']);
+  const fences = r.findings.find((f) => f.ruleId === 'boundary/tenant-edits-fences');
+  assert.equal(fences?.status, 'fail');
+  assert.match(fences?.title ?? '', /create RoleBindings/);
+  assert.match(
+    formatAuditSummary(r),
+    /^Assumed: built-in ClusterRole rules of admin \(Kubernetes 1\.28–1\.34 bootstrap policy\)/m,
+  );
+  assert.match(renderAuditHtml(r, { toolVersion: 't', now: new Date(0) }), /id="assumed-roles"/);
 });

@@ -59,7 +59,6 @@ test('audit HTML report of examples/acme renders in headless Debian chromium wit
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   await page.goto(pathToFileURL(file).href);
-  await page.screenshot({ path: join(out, 'audit-top.png') });
 
   // Self-contained: the only request is the file itself.
   assert.deepEqual(
