@@ -297,5 +297,12 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '0004_securityhub_workflow': {
+      // The workflow status Security Hub holds for the finding, so customer-side changes (NOTIFIED, SUPPRESSED, back
+      // to NEW) are sent once with BatchUpdateFindings — an import cannot change Workflow of an existing finding.
+      async up(db: KyselyType<unknown>) {
+        await db.schema.alterTable('findings').addColumn('securityhub_workflow', 'text').execute();
+      },
+    },
   };
 }

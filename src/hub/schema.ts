@@ -37,6 +37,8 @@ export interface FindingsTable {
   updated_at: string;
   /** When this version was exported to Security Hub; null = never or changed since. */
   synced_at: string | null;
+  /** Workflow.Status Security Hub holds (set by import or BatchUpdateFindings); null = never exported. */
+  securityhub_workflow: string | null;
   scan_id: string;
   suppression_id: string | null;
   /** The whole Finding as JSON. */

@@ -1,4 +1,10 @@
-import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  SecurityHubClient,
+  type WorkflowStatus,
+} from '@aws-sdk/client-securityhub';
 import { toAsffFindings, type WriterContext } from '../report/index.js';
 import type { HubStore, StoredFinding } from './store.js';
 
@@ -20,6 +26,8 @@ export interface SyncReport {
   exported: number;
   archived: number;
   batches: number;
+  /** Findings whose Workflow.Status was changed with BatchUpdateFindings (NOTIFIED, SUPPRESSED, RESOLVED, NEW). */
+  workflowUpdated: number;
   failed: Array<{ id: string; errorCode?: string; errorMessage?: string }>;
 }
 
@@ -78,7 +86,8 @@ export class SecurityHubSync {
   }
 
   private async pass(): Promise<SyncReport> {
-    const report: SyncReport = { exported: 0, archived: 0, batches: 0, failed: [] };
+    const report: SyncReport = { exported: 0, archived: 0, batches: 0, workflowUpdated: 0, failed: [] };
+    const imported: Array<{ f: StoredFinding; asff: Record<string, unknown> }> = [];
     const clock = this.options.clock ?? (() => new Date());
     const asOf = this.store.now();
     const pending = await this.store.unsyncedFindings(PASS_LIMIT);
@@ -114,6 +123,7 @@ export class SecurityHubSync {
       for (const s of ok) {
         if (s.asff.RecordState === 'ARCHIVED') report.archived++;
         else report.exported++;
+        imported.push(s);
       }
     };
     for (const item of items) {
@@ -130,7 +140,70 @@ export class SecurityHubSync {
       bytes += item.bytes;
     }
     await flush();
+    await this.updateWorkflows(imported, report);
     return report;
+  }
+
+  /**
+   * The hub's workflow changes (NOTIFIED by a user, SUPPRESSED by a suppression, back to NEW when it lapses, RESOLVED)
+   * go to Security Hub with BatchUpdateFindings — an import cannot change Workflow on an existing finding. Grouped by
+   * status and note (the suppression's reason), ≤ 100 identifiers per call; unprocessed ones are retried next pass.
+   */
+  private async updateWorkflows(
+    imported: Array<{ f: StoredFinding; asff: Record<string, unknown> }>,
+    report: SyncReport,
+  ): Promise<void> {
+    const reasons = new Map((await this.store.listSuppressions()).map((s) => [s.id, s.reason]));
+    const groups = new Map<string, { status: string; note?: string; items: typeof imported }>();
+    const firstImports = new Map<string, string[]>();
+    for (const item of imported) {
+      const atImport = (item.asff.Workflow as { Status?: string } | undefined)?.Status ?? 'NEW';
+      const held = item.f.securityHubWorkflow ?? atImport;
+      if (held === item.f.workflow) {
+        if (item.f.securityHubWorkflow === null)
+          firstImports.set(held, [...(firstImports.get(held) ?? []), item.f.uid]);
+        continue;
+      }
+      const note =
+        item.f.workflow === 'SUPPRESSED' && item.f.suppressionId
+          ? `Suppressed in the Rampart hub: ${reasons.get(item.f.suppressionId) ?? 'suppression'}`.slice(0, 512)
+          : undefined;
+      const key = `${item.f.workflow}\0${note ?? ''}`;
+      const group = groups.get(key) ?? { status: item.f.workflow, ...(note ? { note } : {}), items: [] };
+      group.items.push(item);
+      groups.set(key, group);
+    }
+    for (const [workflow, uids] of firstImports) await this.store.markSecurityHubWorkflow(uids, workflow);
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.items.length; i += MAX_BATCH) {
+        const part = group.items.slice(i, i + MAX_BATCH);
+        const out = await this.client.send(
+          new BatchUpdateFindingsCommand({
+            FindingIdentifiers: part.map((p) => ({ Id: String(p.asff.Id), ProductArn: String(p.asff.ProductArn) })),
+            Workflow: { Status: group.status as WorkflowStatus },
+            ...(group.note ? { Note: { Text: group.note, UpdatedBy: 'rampart-hub' } } : {}),
+          }),
+        );
+        const unprocessed = new Set((out.UnprocessedFindings ?? []).map((u) => u.FindingIdentifier?.Id));
+        for (const u of out.UnprocessedFindings ?? []) {
+          report.failed.push({
+            id: u.FindingIdentifier?.Id ?? '',
+            errorCode: u.ErrorCode,
+            errorMessage: u.ErrorMessage,
+          });
+        }
+        const done = part.filter((p) => !unprocessed.has(String(p.asff.Id)));
+        await this.store.markSecurityHubWorkflow(
+          done.map((p) => p.f.uid),
+          group.status,
+        );
+        report.workflowUpdated += done.length;
+        if (unprocessed.size > 0) {
+          // Not in Security Hub's hands yet: export again next pass, which retries the update.
+          await this.store.markUnsynced(part.filter((p) => unprocessed.has(String(p.asff.Id))).map((p) => p.f.uid));
+        }
+      }
+    }
   }
 
   /** The ASFF of one stored finding: ids unique per cluster, observation times from the hub's history. */

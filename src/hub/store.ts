@@ -90,6 +90,8 @@ export interface StoredFinding {
   updatedAt: string;
   scanId: string;
   suppressionId: string | null;
+  /** Workflow.Status Security Hub holds; null = never exported. */
+  securityHubWorkflow: string | null;
   finding: Finding;
 }
 
@@ -131,6 +133,7 @@ const PRIOR_COLUMNS = [
   'resolved_at',
   'updated_at',
   'synced_at',
+  'securityhub_workflow',
 ] as const;
 type PriorState = Pick<FindingsTable, (typeof PRIOR_COLUMNS)[number]>;
 /** Everything but the key is rewritten on conflict; the row already carries the kept values. */
@@ -156,6 +159,7 @@ const UPSERT_COLUMNS = [
   'resolved_at',
   'updated_at',
   'synced_at',
+  'securityhub_workflow',
   'scan_id',
   'suppression_id',
   'data',
@@ -264,6 +268,7 @@ export class HubStore {
         row.resolved_at = reopened ? null : prior.resolved_at;
         row.updated_at = changed ? now : prior.updated_at;
         row.synced_at = changed ? null : prior.synced_at;
+        row.securityhub_workflow = prior.securityhub_workflow;
         rows.push(row);
       }
       for (const part of chunks(rows, UPSERT_CHUNK)) {
@@ -745,6 +750,20 @@ export class HubStore {
     }
   }
 
+  /** Makes findings due for export again (a workflow update Security Hub did not process). */
+  async markUnsynced(uids: string[]): Promise<void> {
+    for (const part of chunks(uids)) {
+      await this.db.updateTable('findings').set({ synced_at: null }).where('uid', 'in', part).execute();
+    }
+  }
+
+  /** Records the Workflow.Status Security Hub now holds for these findings. */
+  async markSecurityHubWorkflow(uids: string[], workflow: string): Promise<void> {
+    for (const part of chunks(uids)) {
+      await this.db.updateTable('findings').set({ securityhub_workflow: workflow }).where('uid', 'in', part).execute();
+    }
+  }
+
   // API tokens: the token is returned once; only its sha256 is kept.
 
   async tokenCount(): Promise<number> {
@@ -927,6 +946,7 @@ function rowOf(uid: string, cluster: string, f: Finding, scanId: string, now: st
     resolved_at: null,
     updated_at: now,
     synced_at: null,
+    securityhub_workflow: null,
     scan_id: scanId,
     suppression_id: null,
     data: JSON.stringify(f),
@@ -955,6 +975,7 @@ function toStoredFinding(r: FindingsTable): StoredFinding {
     updatedAt: r.updated_at,
     scanId: r.scan_id,
     suppressionId: r.suppression_id,
+    securityHubWorkflow: r.securityhub_workflow,
     finding: JSON.parse(r.data) as Finding,
   };
 }

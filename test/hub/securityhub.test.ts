@@ -21,8 +21,15 @@ interface ImportCall {
  * A local HTTP server speaking Security Hub's BatchImportFindings wire format (restJson1: `POST /findings/import`,
  * `{Findings}` in, `{FailedCount, SuccessCount, FailedFindings}` out, HTTP 200 even on partial failure).
  */
+interface UpdateCall {
+  FindingIdentifiers: Array<{ Id: string; ProductArn: string }>;
+  Workflow?: { Status: string };
+  Note?: { Text: string; UpdatedBy: string };
+}
+
 async function fakeSecurityHub(failIds: Set<string>) {
   const calls: ImportCall[] = [];
+  const updates: UpdateCall[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -30,6 +37,14 @@ async function fakeSecurityHub(failIds: Set<string>) {
       body += d;
     });
     req.on('end', () => {
+      // BatchUpdateFindings: PATCH /findings/batchupdate → {ProcessedFindings, UnprocessedFindings}.
+      if (req.method === 'PATCH' && req.url === '/findings/batchupdate') {
+        const update = JSON.parse(body) as UpdateCall;
+        updates.push(update);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ProcessedFindings: update.FindingIdentifiers, UnprocessedFindings: [] }));
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/findings/import') {
         res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
         res.end(JSON.stringify({ Message: 'no such operation' }));
@@ -56,10 +71,10 @@ async function fakeSecurityHub(failIds: Set<string>) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { calls, endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  return { calls, updates, endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-test('Security Hub sync against a local server speaking the BatchImportFindings wire format: batches ≤ 100, FailedCount honoured, resolved findings ARCHIVED', {
+test('Security Hub sync against a local server speaking the BatchImportFindings/BatchUpdateFindings wire format: batches ≤ 100, FailedCount honoured, resolved findings ARCHIVED, workflow changes (NOTIFIED, SUPPRESSED with note, back to NEW) sent once', {
   skip: sharedSkipReason(...SCHEMA),
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-hub-sh-'));
@@ -171,6 +186,56 @@ test('Security Hub sync against a local server speaking the BatchImportFindings 
     assert.ok(archived.every((f) => f.RecordState === 'ARCHIVED'));
     assert.ok(archived.every((f) => String(f.UpdatedAt) > '2026-03-01T10:01:00.000Z'));
     assert.ok(validateBatch({ Findings: archived }), schemaErrors(validateBatch));
+    assert.equal(sh.updates.length, 1, 'resolved findings: one BatchUpdateFindings');
+    assert.equal(sh.updates[0]?.Workflow?.Status, 'RESOLVED');
+    assert.deepEqual(
+      sh.updates[0]?.FindingIdentifiers.map((i) => i.Id).sort(),
+      archived.map((f) => String(f.Id)).sort(),
+    );
+    assert.ok(sh.updates[0]?.FindingIdentifiers.every((i) => i.ProductArn === archived[0]?.ProductArn));
+
+    // Customer-side changes in the hub go to Security Hub with BatchUpdateFindings (an import cannot change
+    // Workflow): one finding marked NOTIFIED, a rule suppressed with a reason, then the suppression removed.
+    t += 60_000;
+    const open = await store.listFindings({ status: ['NEW'], sort: 'resource', perPage: 500 });
+    const notified = open.items[0];
+    assert.ok(notified);
+    await store.setWorkflow(notified.uid, 'NOTIFIED');
+    const suppressedRule = open.items.find((f) => f.ruleId !== notified.ruleId)?.ruleId ?? '';
+    const suppression = await store.addSuppression({ ruleId: suppressedRule, reason: 'accepted risk, ticket SEC-42' });
+    const suppressedCount = (await store.listFindings({ status: ['SUPPRESSED'] })).total;
+    assert.ok(suppressedCount > 0);
+    t += 1000;
+    const fifth = await sync.syncOnce();
+    assert.equal(fifth.workflowUpdated, 1 + suppressedCount);
+    const [toNotified, toSuppressed] = [
+      sh.updates.find((u) => u.Workflow?.Status === 'NOTIFIED'),
+      sh.updates.find((u) => u.Workflow?.Status === 'SUPPRESSED'),
+    ];
+    assert.deepEqual(
+      toNotified?.FindingIdentifiers.map((i) => i.Id),
+      [`rampart/prod/${notified.id}`],
+    );
+    const suppressedCalls = sh.updates.filter((u) => u.Workflow?.Status === 'SUPPRESSED');
+    assert.ok(
+      suppressedCalls.every((u) => u.FindingIdentifiers.length <= 100),
+      '≤ 100 identifiers per call',
+    );
+    assert.equal(
+      suppressedCalls.reduce((n, u) => n + u.FindingIdentifiers.length, 0),
+      suppressedCount,
+    );
+    assert.deepEqual(toSuppressed?.Note, {
+      Text: 'Suppressed in the Rampart hub: accepted risk, ticket SEC-42',
+      UpdatedBy: 'rampart-hub',
+    });
+    const sixth = await sync.syncOnce();
+    assert.equal(sixth.workflowUpdated, 0, 'sent once');
+    await store.deleteSuppression(suppression.id);
+    t += 1000;
+    const seventh = await sync.syncOnce();
+    assert.equal(seventh.workflowUpdated, suppressedCount, 'a lifted suppression goes back to NEW');
+    assert.equal(sh.updates.at(-1)?.Workflow?.Status, 'NEW');
   } finally {
     sync.stop();
     await sh.close();
