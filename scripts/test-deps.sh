@@ -13,6 +13,7 @@ PACKAGES=(
   rustc             # compiles a binary with a cargo-auditable style .dep-v0 section (image tests)
   postgresql        # hub store on PostgreSQL
   chromium          # dashboard browser tests, HTML report screenshots
+  openssl           # throw-away CA for the local HTTPS Kubernetes API server (access doctor tests)
 )
 
 missing=()

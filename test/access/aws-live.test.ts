@@ -166,42 +166,28 @@ describe('access pull against a local HTTP server speaking the EKS REST-JSON and
   test('CLI: rampart access pull writes the directory; a non-empty directory or an unknown cluster is refused, nothing written', async () => {
     const dir = join(work, 'cli');
     const env = { ...credentials, AWS_PROFILE: '' };
-    const ok = await runCliAsync(
-      [
-        'access',
-        'pull',
-        '--name',
-        'acme-prod',
-        '--region',
-        'eu-west-1',
-        '--output-dir',
-        dir,
-        '--endpoint-url',
-        aws.url,
-        '--iam-endpoint-url',
-        aws.url,
-      ],
-      { env },
-    );
+    const pull = (...extra: string[]) =>
+      runCliAsync(
+        [
+          'access',
+          'pull',
+          '--name',
+          'acme-prod',
+          '--region',
+          'eu-west-1',
+          '--output-dir',
+          dir,
+          '--endpoint-url',
+          aws.url,
+          ...extra,
+        ],
+        { env },
+      );
+    const ok = await pull('--iam-endpoint-url', aws.url);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /^wrote 10 API responses to /);
     assert.ok(!ok.stdout.includes('example-secret') && !ok.stderr.includes('example-secret'));
-    const again = await runCliAsync(
-      [
-        'access',
-        'pull',
-        '--name',
-        'acme-prod',
-        '--region',
-        'eu-west-1',
-        '--output-dir',
-        dir,
-        '--endpoint-url',
-        aws.url,
-        '--no-iam',
-      ],
-      { env },
-    );
+    const again = await pull('--no-iam');
     assert.equal(again.status, 2);
     assert.match(again.stderr, /is not empty; choose a new or empty directory/);
     const missing = join(work, 'missing');
