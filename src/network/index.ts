@@ -1,4 +1,4 @@
-import type { ScanResult } from '../core/index.js';
+import { type ScanResult, UsageError } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
 import { ConnSet } from './conn.js';
@@ -6,17 +6,25 @@ import { diffMatrices, renderDiff } from './diff.js';
 import type { Cni, NetworkModel } from './engine.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
 import { renderExplainCompat } from './explain-compat.js';
+import { computeExposure, renderExposure } from './exposure.js';
 import { renderConnlist } from './format.js';
 import { lintNetwork } from './lint.js';
-import { computeMatrix, type FocusOptions, type Peer, parseFocusConn, podPeers, workloadMatches } from './matrix.js';
+import {
+  type Connection,
+  computeMatrix,
+  type FocusOptions,
+  type Peer,
+  parseFocusConn,
+  podPeers,
+  workloadMatches,
+} from './matrix.js';
 import type { NetPod } from './model.js';
 import type { PolicyProblem } from './parse.js';
 
-export { type BuildOptions, type BuiltNetwork, buildNetwork } from './build.js';
+export { type BuildOptions, type BuiltNetwork, buildNetwork, CNI_PROFILES } from './build.js';
+export { parseCalicoSelector } from './calico.js';
 export { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 export { type ConnectionChange, diffMatrices, renderDiff } from './diff.js';
-export { CNI_PROFILES } from './build.js';
-export { parseCalicoSelector } from './calico.js';
 export type { Cni, Endpoint, PairVerdict, Reason, Segment } from './engine.js';
 export { CNIS, NetworkModel } from './engine.js';
 export { type CheckResult, checkConnection, type ExplainedPart, explainPair } from './explain.js';
@@ -45,6 +53,8 @@ export interface MatrixRequest extends FocusOptions {
   /** netpol-analyzer's `--explain` text (txt only) instead of the connection list. */
   explain?: boolean;
   explainOnly?: 'allow' | 'deny';
+  /** netpol-analyzer's exposure analysis: who else could connect, through selectors naming pods not seen yet. */
+  exposure?: boolean;
 }
 
 export interface MatrixReport {
@@ -90,7 +100,20 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
     workloads: workloadsInScope(net.model, req),
   });
+  if (req.exposure) return { text: exposureText(net.model, conns, req, text), problems, fatal };
   return { text, problems, fatal };
+}
+
+function exposureText(model: NetworkModel, conns: Connection[], req: MatrixRequest, connlistText: string): string {
+  if (req.format === 'dot')
+    throw new UsageError('--exposure with -o dot is not supported yet; use txt, json, csv or md');
+  const focus = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
+  const result = computeExposure(model, conns, {
+    inScope: focus ? (pod) => focus.some((f) => workloadMatches(f, pod)) : undefined,
+    focusDirection: focus ? req.focusDirection : undefined,
+  });
+  const rows = req.format === 'json' ? (JSON.parse(renderConnlist(conns, 'json')) as unknown[]) : [];
+  return renderExposure(result, req.format, connlistText, rows);
 }
 
 /** The workloads a graph shows even without connections: all of them, or the focus workloads. */

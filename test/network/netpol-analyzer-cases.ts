@@ -80,5 +80,6 @@ export function requestFromFlags(flags: string[], format: string, paths: string[
     focusConnText: get('--focus-conn'),
     explain: flags.includes('--explain'),
     explainOnly: get('--explain-only') as 'allow' | 'deny' | undefined,
+    exposure: flags.includes('--exposure'),
   };
 }

@@ -76,7 +76,10 @@ export function register(program: Command): void {
     .option('--focus-conn <proto-port>', 'only pairs allowing this connection, e.g. tcp-80')
     .option('--explain', 'for every pair, the policies and rules behind each allowed and denied connection (txt)')
     .addOption(new Option('--explain-only <kind>', 'with --explain: only allowed or denied').choices(['allow', 'deny']))
-    .option('--exposure', 'netpol-analyzer exposure analysis (not supported yet: exits 2)')
+    .option(
+      '--exposure',
+      'also list who else could connect: selectors that match pods or namespaces not in the snapshot (txt, json, csv, md)',
+    )
     .option('--multiple-networks [bool]', 'netpol-analyzer UDN/NAD analysis (only false is supported)')
     .addHelpText(
       'after',
@@ -84,7 +87,8 @@ export function register(program: Command): void {
     )
     .action((paths: string[], opts: MatrixFlags) => {
       const focusWorkloads = [...(opts.focusWorkload ?? []), ...(splitList(opts.focusworkload) ?? [])];
-      if (opts.exposure) throw new UsageError('--exposure (exposure analysis) is not supported yet');
+      if (opts.exposure && opts.explain)
+        throw new UsageError('--exposure together with --explain is not supported yet');
       if (opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false')
         throw new UsageError(
           '--multiple-networks (UDN/CUDN/NAD analysis) is not supported yet; pass --multiple-networks=false',
@@ -105,6 +109,7 @@ export function register(program: Command): void {
         focusConnText: opts.focusConn,
         explain: opts.explain,
         explainOnly: opts.explainOnly,
+        exposure: opts.exposure,
       });
       for (const p of report.problems) process.stderr.write(`rampart: ${p.level}: ${p.text}\n`);
       if (!report.fatal)
