@@ -98,7 +98,7 @@ describe('registry source against a real Debian docker-registry on 127.0.0.1', {
  * A small registry on 127.0.0.1 speaking the distribution API over an OCI layout, with the auth schemes real
  * registries use (bearer token realm, basic) and an ECR GetAuthorizationToken endpoint (AWS JSON 1.1 protocol).
  */
-type FakeAuth = 'bearer' | 'basic' | 'ecr' | 'ecr-rotating';
+type FakeAuth = 'bearer' | 'bearer-anonymous' | 'basic' | 'ecr' | 'ecr-rotating';
 
 /**
  * `ecr-rotating`: every GetAuthorizationToken issues a new password (`ecr-pass-<n>`) and only the newest works;
@@ -125,7 +125,7 @@ function fakeRegistry(
     log.push(`${req.method} ${url.pathname}`);
     if (url.pathname === '/token') {
       const basic = req.headers.authorization === `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
-      if (!basic || url.searchParams.get('scope') !== 'repository:test/img:pull') {
+      if ((!basic && auth !== 'bearer-anonymous') || url.searchParams.get('scope') !== 'repository:test/img:pull') {
         res.writeHead(401).end();
         return;
       }
@@ -155,15 +155,15 @@ function fakeRegistry(
     }
     const basicUser =
       auth === 'ecr' ? 'AWS:ecr-pass' : auth === 'ecr-rotating' ? `AWS:ecr-pass-${issued}` : 'alice:s3cret';
-    const expected = auth === 'bearer' ? 'Bearer t0k' : `Basic ${Buffer.from(basicUser).toString('base64')}`;
+    const bearer = auth === 'bearer' || auth === 'bearer-anonymous';
+    const expected = bearer ? 'Bearer t0k' : `Basic ${Buffer.from(basicUser).toString('base64')}`;
     const expired = auth === 'ecr-rotating' && issued === 1 && served >= (rotation.expireAfter ?? Infinity);
     if (req.headers.authorization !== expected || expired) {
       const port = (server.address() as AddressInfo).port;
       res.writeHead(401, {
-        'www-authenticate':
-          auth === 'bearer'
-            ? `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:test/img:pull"`
-            : 'Basic realm="fake"',
+        'www-authenticate': bearer
+          ? `Bearer realm="http://127.0.0.1:${port}/token",service="${auth === 'bearer' ? 'fake' : 'public.ecr.aws'}",scope="repository:test/img:pull"`
+          : 'Basic realm="fake"',
       });
       res.end();
       return;
@@ -289,6 +289,19 @@ describe('registry auth and multi-arch against a local HTTP server on 127.0.0.1 
       inventoryImage(`${host}/test/img:latest`, { cacheDir: false, insecureRegistries: [host], dockerConfig: config }),
       /token realm http:\/\/127\.0\.0\.1:\d+ answered HTTP 401/,
     );
+  });
+
+  test('ECR Public style anonymous bearer token (the public.ecr.aws flow: token realm without credentials) on 127.0.0.1', async () => {
+    const { host, log } = await start('bearer-anonymous');
+    const config = join(layout.dir, 'anonymous-config.json');
+    writeFileSync(config, '{"auths":{}}', { mode: 0o600 });
+    const inv = await inventoryImage(`${host}/test/img:latest`, {
+      cacheDir: false,
+      insecureRegistries: [host],
+      dockerConfig: config,
+    });
+    assert.equal(inv.packages.length, 1);
+    assert.ok(log.includes('GET /token'));
   });
 
   test('basic auth with explicit credentials', async () => {
