@@ -1,5 +1,6 @@
 import { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 import type { NetworkModel } from './engine.js';
+import { csvField } from './format.js';
 import { type Connection, cmp } from './matrix.js';
 import { type Direction, type NetPod, type NpPeer, type NpRule, type Selector, selectorMatches } from './model.js';
 
@@ -228,10 +229,6 @@ export function computeExposure(
     }
   }
   return res;
-}
-
-function csvField(s: string): string {
-  return s.includes(',') ? `"${s}"` : s;
 }
 
 /** The exposure section appended to the connection list in each format (json is a whole document instead). */

@@ -51,7 +51,8 @@ export function renderConnlist(conns: Connection[], format: string, opts: Render
   }
 }
 
-function csvField(s: string): string {
+/** A csv field, quoted when it holds a comma (netpol-analyzer's csv). */
+export function csvField(s: string): string {
   return s.includes(',') ? `"${s}"` : s;
 }
 
