@@ -38,7 +38,7 @@ export interface FakeKubeOptions {
 export interface FakeKube {
   url: string;
   caData: string;
-  requests: Array<{ method: string; path: string; body: string; tokenClusterId?: string }>;
+  requests: Array<{ method: string; path: string; body: string }>;
   close(): Promise<void>;
 }
 
