@@ -2,20 +2,43 @@
  * Vulnerability engine: version schemes, the SQLite advisory DB (import, update, status), matching of package
  * inventories against it, VEX, and `image scan`.
  */
-import { type ImageInventory, resolveCacheDir, type ScanResult, UsageError } from '../core/index.js';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  type Finding,
+  type ImageInventory,
+  RampartError,
+  resolveCacheDir,
+  type ScanResult,
+  UsageError,
+} from '../core/index.js';
 import { inventoryImage } from '../image/index.js';
+import { toAsffFindings } from '../report/index.js';
 import { AdvisoryDb, advisoryDbPath, type DbStatus } from './db.js';
 import { type ImportReport, importPath } from './import.js';
+import { inventoryFromSbom } from './sbom.js';
 import { scanInventory, type VulnScanOptions } from './scan.js';
+import { type SecurityHubSendOptions, type SecurityHubSendReport, sendToSecurityHub } from './securityhub.js';
+import { imageKey, type ScanChange, ScanStore } from './store.js';
 import { loadVex } from './vex.js';
 
 export type { AdvisoryRecord, AffectedPackage } from './advisory.js';
+export { toCycloneDxWithVulnerabilities } from './cyclonedx.js';
 export { AdvisoryDb, advisoryDbPath, type DbStatus, type SourceStatus } from './db.js';
 export { type ImportOptions, type ImportReport, importPath } from './import.js';
 export { distroEcosystems, type MatchOutcome, matchInventory, matchKeyOf, type VulnMatch } from './match.js';
 export { normalizePackageName } from './names.js';
+export { inventoryFromSbom } from './sbom.js';
 export { findingsFromMatches, scanInventory, type VulnScanOptions } from './scan.js';
+export {
+  batchFindings,
+  SECURITY_HUB_MAX_BATCH,
+  SECURITY_HUB_MAX_FINDING_BYTES,
+  type SecurityHubSendOptions,
+  type SecurityHubSendReport,
+  sendToSecurityHub,
+} from './securityhub.js';
 export { chooseSeverity, scoreVector } from './severity.js';
+export { imageKey, type ScanChange, ScanStore, type StoredImage, scanStorePath } from './store.js';
 export { type UpdateOptions, type UpdateReport, updateDb } from './update.js';
 export * from './versions/index.js';
 export { loadVex, purlMatches, type VexStatement, vexDecision } from './vex.js';
@@ -74,6 +97,185 @@ export async function scanImage(source: string, options: ImageScanOptions = {}):
     });
     return scanInventory(inventory, db, { ...options, ...(vex ? { vex } : {}) });
   } finally {
+    db.close();
+  }
+}
+
+/** Where `image scan --securityhub` imports findings. */
+export interface SecurityHubTarget extends SecurityHubSendOptions {
+  /** The account findings are imported into; default: the caller's (STS GetCallerIdentity). */
+  accountId?: string;
+  partition?: string;
+  productArn?: string;
+  toolVersion: string;
+}
+
+export interface ImageScanRun extends ImageScanOptions {
+  /** Read this CycloneDX or SPDX JSON SBOM instead of an image. */
+  sbom?: boolean;
+  /** Keep the SBOM and the findings in the cache dir for `image rescan` (default true). */
+  store?: boolean;
+  securityHub?: SecurityHubTarget;
+  now?: Date;
+}
+
+export interface ImageScanOutput {
+  result: ScanResult;
+  inventory: ImageInventory;
+  /** Against the previous scan of the same image digest, when stored. */
+  change?: ScanChange;
+  securityHub?: SecurityHubSendReport;
+}
+
+/**
+ * `rampart image scan`: inventories an image (or reads an SBOM), matches it, stores its SBOM and findings for
+ * re-matching, and optionally imports the findings into Security Hub (closing, as ARCHIVED, those the previous
+ * scan of the same image had and this one has not).
+ */
+export async function runImageScan(target: string, options: ImageScanRun = {}): Promise<ImageScanOutput> {
+  const vex = options.vexFiles?.flatMap((f) => loadVex(f));
+  const cacheDir = resolveCacheDir(options.cacheDir);
+  const db = openExistingAdvisoryDb(cacheDir);
+  let inventory: ImageInventory;
+  let result: ScanResult;
+  try {
+    inventory = options.sbom
+      ? inventoryFromSbom(target)
+      : await inventoryImage(target, {
+          ...(options.platform ? { platform: options.platform } : {}),
+          ...(options.onProgress
+            ? { onProgress: (e) => options.onProgress?.(`layers ${e.done}/${e.total}${e.cached ? ' (cached)' : ''}`) }
+            : {}),
+        });
+    result = scanInventory(inventory, db, { ...options, ...(vex ? { vex } : {}) });
+  } finally {
+    db.close();
+  }
+  const out: ImageScanOutput = { result, inventory };
+  if (options.store === false && !options.securityHub) return out;
+  const store = ScanStore.open(cacheDir);
+  try {
+    if (options.store !== false) out.change = store.record(inventory, result.findings, options.now);
+    if (options.securityHub) {
+      options.onProgress?.('Security Hub: importing findings');
+      out.securityHub = await importScanToSecurityHub(store, inventory, result, options.securityHub, options.now);
+    }
+  } finally {
+    store.close();
+  }
+  return out;
+}
+
+function laterThan(previous: unknown, now: Date): string {
+  const before = typeof previous === 'string' ? Date.parse(previous) : Number.NaN;
+  // Security Hub silently ignores an update whose UpdatedAt is not strictly newer than the stored one.
+  return new Date(Number.isNaN(before) || before < now.getTime() ? now.getTime() : before + 1).toISOString();
+}
+
+async function importScanToSecurityHub(
+  store: ScanStore,
+  inventory: ImageInventory,
+  result: ScanResult,
+  target: SecurityHubTarget,
+  now: Date = new Date(),
+): Promise<SecurityHubSendReport> {
+  const accountId = target.accountId ?? (await callerAccount(target));
+  const current = toAsffFindings(result, {
+    toolVersion: target.toolVersion,
+    now,
+    color: false,
+    showPassed: false,
+    aws: {
+      accountId,
+      region: target.region,
+      ...(target.partition ? { partition: target.partition } : {}),
+      ...(target.productArn ? { productArn: target.productArn } : {}),
+    },
+  });
+  const productArn =
+    target.productArn ??
+    `arn:${target.partition ?? 'aws'}:securityhub:${target.region}:${accountId}:product/${accountId}/default`;
+  const key = imageKey(inventory);
+  const previous = store.securityHubActive(key, productArn);
+  for (const f of current) {
+    const before = previous.get(String(f.Id));
+    if (!before) continue;
+    f.CreatedAt = before.CreatedAt;
+    f.FirstObservedAt = before.FirstObservedAt ?? before.CreatedAt;
+    f.UpdatedAt = laterThan(before.UpdatedAt, now);
+  }
+  const currentIds = new Set(current.map((f) => String(f.Id)));
+  const archived = [...previous.values()]
+    .filter((f) => !currentIds.has(String(f.Id)))
+    .map((f): Record<string, unknown> => ({ ...f, RecordState: 'ARCHIVED', UpdatedAt: laterThan(f.UpdatedAt, now) }));
+  const report = await sendToSecurityHub([...current, ...archived], target);
+  const failed = new Set(report.failed.map((f) => f.id));
+  store.securityHubImported(
+    key,
+    productArn,
+    current.filter((f) => !failed.has(String(f.Id))),
+    archived.filter((f) => !failed.has(String(f.Id))).map((f) => String(f.Id)),
+  );
+  return report;
+}
+
+/** The default product ARN names the calling account, and Security Hub rejects findings for any other. */
+async function callerAccount(target: SecurityHubTarget): Promise<string> {
+  const sts = new STSClient({
+    region: target.region,
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+  });
+  try {
+    const id = await sts.send(new GetCallerIdentityCommand({}));
+    if (!id.Account) throw new Error('no Account in the answer');
+    return id.Account;
+  } catch (err) {
+    throw new RampartError(
+      'auth',
+      `--securityhub: cannot tell the AWS account (STS GetCallerIdentity: ${(err as Error).message}); pass --aws-account-id`,
+    );
+  } finally {
+    sts.destroy();
+  }
+}
+
+export interface RescanReport {
+  /** New findings (fail) and resolved ones (pass, with the reason) across all stored images. */
+  result: ScanResult;
+  changes: ScanChange[];
+}
+
+/**
+ * `rampart image rescan --all`: matches every stored SBOM against the current advisory DB, without reading any
+ * image, and reports what is new and what was resolved since each image's last scan.
+ */
+export function rescanStoredImages(options: { cacheDir?: string; now?: Date } & VulnScanOptions = {}): RescanReport {
+  const cacheDir = resolveCacheDir(options.cacheDir);
+  const db = openExistingAdvisoryDb(cacheDir);
+  const store = ScanStore.open(cacheDir);
+  try {
+    const changes: ScanChange[] = [];
+    const findings: Finding[] = [];
+    for (const image of store.images()) {
+      const r = scanInventory(image.inventory, db, options);
+      const change = store.record(image.inventory, r.findings, options.now);
+      changes.push(change);
+      findings.push(...change.added);
+      for (const f of change.resolved) {
+        findings.push({
+          ...f,
+          status: 'pass',
+          reason: 'resolved: no longer matched against the current advisory DB',
+          evidence: { ...(f.evidence ?? {}), change: 'resolved' },
+        });
+      }
+    }
+    return {
+      result: { command: 'image rescan', targets: changes.map((c) => c.reference), findings, errors: [] },
+      changes,
+    };
+  } finally {
+    store.close();
     db.close();
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -7,6 +7,7 @@ import type { ImageInventory } from '../../src/core/index.js';
 import { inventoryImage } from '../../src/image/index.js';
 import { AdvisoryDb, distroEcosystems, importPath, matchInventory } from '../../src/vuln/index.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
+import { makeBookwormRootfs } from './rootfs.js';
 
 let dir: string;
 let db: AdvisoryDb;
@@ -25,16 +26,7 @@ test('Debian bookworm oracle: the changelog fixes against the build machine dpkg
   importPath(db, sharedPath('vulndb', 'Debian', 'bookworm-changelog-fixes.json') as string);
   // A rootfs in a temp dir holding the real status file and os-release, read by the images engine.
   const root = join(dir, 'rootfs');
-  mkdirSync(join(root, 'var', 'lib', 'dpkg'), { recursive: true });
-  mkdirSync(join(root, 'etc'));
-  copyFileSync(
-    sharedPath('vulndb', 'Debian', 'fixtures', 'bookworm-build-machine.dpkg-status') as string,
-    join(root, 'var', 'lib', 'dpkg', 'status'),
-  );
-  copyFileSync(
-    sharedPath('vulndb', 'Debian', 'fixtures', 'bookworm-build-machine.os-release') as string,
-    join(root, 'etc', 'os-release'),
-  );
+  makeBookwormRootfs(root);
   const inv = await inventoryImage(`dir:${root}`, { cacheDir: false });
   assert.equal(inv.packages.filter((p) => p.type === 'deb').length, 752);
   const out = matchInventory(inv, db);

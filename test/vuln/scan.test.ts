@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,6 +10,7 @@ import { AdvisoryDb, importPath, loadVex, scanInventory } from '../../src/vuln/i
 import { runCli } from '../support/cli.js';
 import { compileSchemaFile, schemaErrors } from '../support/schemas.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
+import { makeBookwormRootfs } from './rootfs.js';
 
 const skip = sharedSkipReason('vulndb', 'Debian', 'fixtures') ?? sharedSkipReason('schemas');
 let dir: string;
@@ -21,16 +22,7 @@ before(() => {
   env = { RAMPART_CACHE_DIR: join(dir, 'cache') };
   root = join(dir, 'rootfs');
   if (skip) return;
-  mkdirSync(join(root, 'var', 'lib', 'dpkg'), { recursive: true });
-  mkdirSync(join(root, 'etc'));
-  copyFileSync(
-    sharedPath('vulndb', 'Debian', 'fixtures', 'bookworm-build-machine.dpkg-status') as string,
-    join(root, 'var', 'lib', 'dpkg', 'status'),
-  );
-  copyFileSync(
-    sharedPath('vulndb', 'Debian', 'fixtures', 'bookworm-build-machine.os-release') as string,
-    join(root, 'etc', 'os-release'),
-  );
+  makeBookwormRootfs(root);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  type BatchImportFindingsCommandOutput,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { RampartError } from '../core/index.js';
+
+/** AWS limits for BatchImportFindings: 1–100 findings and at most 6 MB per request, each finding at most 240 KB. */
+export const SECURITY_HUB_MAX_BATCH = 100;
+export const SECURITY_HUB_MAX_FINDING_BYTES = 240 * 1024;
+const MAX_REQUEST_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+export interface SecurityHubSendOptions {
+  region: string;
+  /** Another endpoint than AWS's (tests use a local server speaking the Security Hub wire format). */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Rounds of re-sending FailedFindings whose error looks transient (default 3). */
+  retries?: number;
+  /** First back-off delay in ms, doubled per round with jitter (default 500). */
+  backoffMs?: number;
+  /** At most this many requests per second (AWS: 10 rps sustained for BatchImportFindings). */
+  requestsPerSecond?: number;
+}
+
+export interface SecurityHubSendReport {
+  /** Findings Security Hub accepted (ACTIVE and ARCHIVED). */
+  imported: number;
+  archived: number;
+  requests: number;
+  /** FailedFindings re-sent in later rounds. */
+  retried: number;
+  /** Findings that still failed, with Security Hub's reason. */
+  failed: Array<{ id: string; errorCode?: string; errorMessage?: string }>;
+}
+
+/** Errors worth sending again: throttling and service-side trouble, never input errors. */
+function transient(code: string | undefined): boolean {
+  return !code || /Throttl|LimitExceeded|TooManyRequests|Internal|ServiceUnavailable|Timeout/i.test(code);
+}
+
+/** Groups findings into requests of ≤ 100 findings and ≤ 6 MB; findings over 240 KB are rejected up front. */
+export function batchFindings(findings: Array<Record<string, unknown>>): {
+  batches: Array<Array<Record<string, unknown>>>;
+  oversized: Array<{ id: string; bytes: number }>;
+} {
+  const batches: Array<Array<Record<string, unknown>>> = [];
+  const oversized: Array<{ id: string; bytes: number }> = [];
+  let batch: Array<Record<string, unknown>> = [];
+  let bytes = 0;
+  for (const f of findings) {
+    const size = Buffer.byteLength(JSON.stringify(f));
+    if (size > SECURITY_HUB_MAX_FINDING_BYTES) {
+      oversized.push({ id: String(f.Id), bytes: size });
+      continue;
+    }
+    if (batch.length >= SECURITY_HUB_MAX_BATCH || bytes + size > MAX_REQUEST_BYTES) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(f);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return { batches, oversized };
+}
+
+/**
+ * Sends ASFF findings to Security Hub CSPM with BatchImportFindings (AWS SDK v3). HTTP-level throttling (429,
+ * LimitExceededException) and 5xx are retried by the SDK's standard retry strategy with exponential back-off;
+ * findings the service lists in FailedFindings with a transient error are sent again in later rounds with
+ * jittered back-off; the rest are reported per Id. Requests are paced to `requestsPerSecond`.
+ */
+export async function sendToSecurityHub(
+  findings: Array<Record<string, unknown>>,
+  options: SecurityHubSendOptions,
+): Promise<SecurityHubSendReport> {
+  const report: SecurityHubSendReport = { imported: 0, archived: 0, requests: 0, retried: 0, failed: [] };
+  const client = new SecurityHubClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: 6,
+  });
+  const minGapMs = 1000 / (options.requestsPerSecond ?? 10);
+  let lastRequest = 0;
+  const byId = new Map(findings.map((f) => [String(f.Id), f]));
+  try {
+    const { batches, oversized } = batchFindings(findings);
+    for (const o of oversized) {
+      report.failed.push({
+        id: o.id,
+        errorCode: 'FindingSizeExceeded',
+        errorMessage: `${o.bytes} bytes, Security Hub accepts at most ${SECURITY_HUB_MAX_FINDING_BYTES}`,
+      });
+    }
+    let pending = batches;
+    const rounds = options.retries ?? 3;
+    for (let round = 0; round <= rounds && pending.length > 0; round++) {
+      if (round > 0) {
+        const base = (options.backoffMs ?? 500) * 2 ** (round - 1);
+        await sleep(base / 2 + Math.random() * base);
+      }
+      const again: Array<Record<string, unknown>> = [];
+      for (const batch of pending) {
+        const wait = lastRequest + minGapMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        lastRequest = Date.now();
+        report.requests++;
+        let out: BatchImportFindingsCommandOutput;
+        try {
+          out = await client.send(
+            new BatchImportFindingsCommand({ Findings: batch as unknown as AwsSecurityFinding[] }),
+          );
+        } catch (err) {
+          const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+          throw new RampartError(
+            e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDeniedException' ? 'auth' : 'network',
+            `Security Hub BatchImportFindings: ${e.name ?? 'error'}: ${e.message ?? String(err)} (${report.imported} findings imported before this)`,
+          );
+        }
+        const failed = out.FailedFindings ?? [];
+        if ((out.FailedCount ?? 0) > 0 && failed.length === 0) {
+          // A count without ids: nothing in this batch can be trusted as imported.
+          for (const f of batch) report.failed.push({ id: String(f.Id), errorCode: 'Unknown' });
+          continue;
+        }
+        const failedIds = new Set(failed.map((x) => x.Id));
+        for (const f of batch) {
+          if (failedIds.has(String(f.Id))) continue;
+          if (f.RecordState === 'ARCHIVED') report.archived++;
+          report.imported++;
+        }
+        for (const x of failed) {
+          const finding = byId.get(x.Id ?? '');
+          if (finding && round < rounds && transient(x.ErrorCode)) {
+            again.push(finding);
+            report.retried++;
+          } else {
+            report.failed.push({
+              id: x.Id ?? '',
+              ...(x.ErrorCode ? { errorCode: x.ErrorCode } : {}),
+              ...(x.ErrorMessage ? { errorMessage: x.ErrorMessage } : {}),
+            });
+          }
+        }
+      }
+      pending = batchFindings(again).batches;
+    }
+    return report;
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,319 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ScanResult } from '../../src/core/index.js';
+import { startHub } from '../../src/hub/index.js';
+import { inventoryImage, toCycloneDx, toSpdx } from '../../src/image/index.js';
+import {
+  batchFindings,
+  importAdvisories,
+  rescanStoredImages,
+  runImageScan,
+  toCycloneDxWithVulnerabilities,
+} from '../../src/vuln/index.js';
+import { runCliAsync } from '../support/cli.js';
+import { compileSchemaFile, schemaErrors } from '../support/schemas.js';
+import { sharedPath, sharedSkipReason } from '../support/shared.js';
+import { makeBookwormRootfs } from './rootfs.js';
+
+// The CLI runs as a real child process. runCliAsync, not runCli: spawnSync blocks this process's event loop, so a
+// server living in the test process (Security Hub stand-in, hub) could never answer and the test would hang.
+const skip = sharedSkipReason('vulndb', 'Debian', 'fixtures') ?? sharedSkipReason('schemas');
+let dir: string;
+let root: string;
+let cache: string;
+let env: NodeJS.ProcessEnv;
+const servers: Server[] = [];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rampart-image-scan-'));
+  cache = join(dir, 'cache');
+  env = {
+    RAMPART_CACHE_DIR: cache,
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret',
+    AWS_REGION: '',
+    AWS_PROFILE: '',
+  };
+  root = join(dir, 'rootfs');
+  if (skip) return;
+  makeBookwormRootfs(root);
+  importAdvisories([sharedPath('vulndb', 'Debian', 'bookworm-changelog-fixes.json') as string], cache);
+});
+after(() => {
+  for (const s of servers) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface HubCall {
+  findings: Array<Record<string, unknown>>;
+  bytes: number;
+}
+
+/**
+ * A local HTTP server speaking the Security Hub REST/JSON wire format for BatchImportFindings
+ * (`POST /findings/import`): every finding is validated against the ASFF schema; the first request is throttled
+ * (HTTP 429 LimitExceededException), and one finding of the first accepted batch comes back once in
+ * FailedFindings with a transient error.
+ */
+async function securityHubStandIn(): Promise<{
+  url: string;
+  calls: HubCall[];
+  stored: Map<string, Record<string, unknown>>;
+}> {
+  const validate = compileSchemaFile(
+    sharedPath('schemas', 'aws', 'asff-AwsSecurityFinding.derived.schema.json') as string,
+  );
+  const calls: HubCall[] = [];
+  const stored = new Map<string, Record<string, unknown>>();
+  let requests = 0;
+  let failedOnce = false;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests++;
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'POST' || req.url !== '/findings/import') {
+        reply(404, { Message: `no route ${req.method} ${req.url}` });
+        return;
+      }
+      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=AKIDTEST/')) {
+        reply(403, { Message: 'unsigned request' }, { 'x-amzn-errortype': 'AccessDeniedException' });
+        return;
+      }
+      if (requests === 1) {
+        reply(429, { Message: 'Rate exceeded' }, { 'x-amzn-errortype': 'LimitExceededException' });
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const findings = (JSON.parse(body.toString('utf8')) as { Findings: Array<Record<string, unknown>> }).Findings;
+      calls.push({ findings, bytes: body.length });
+      const failed: Array<{ Id: string; ErrorCode: string; ErrorMessage: string }> = [];
+      for (const f of findings) {
+        const id = String(f.Id);
+        if (!validate(f)) {
+          failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: schemaErrors(validate, 2) });
+          continue;
+        }
+        if (!failedOnce) {
+          failedOnce = true;
+          failed.push({ Id: String(f.Id), ErrorCode: 'LimitExceeded', ErrorMessage: 'try again' });
+          continue;
+        }
+        const before = stored.get(String(f.Id));
+        // As Security Hub does: an update whose UpdatedAt is not newer is ignored.
+        if (!before || String(f.UpdatedAt) > String(before.UpdatedAt)) stored.set(String(f.Id), f);
+      }
+      reply(200, { FailedCount: failed.length, SuccessCount: findings.length - failed.length, FailedFindings: failed });
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, stored };
+}
+
+test('CLI image scan --securityhub against a local HTTP server speaking the Security Hub REST/JSON wire format: batches ≤ 100, ASFF schema-valid, throttling and FailedFindings retried, vanished findings re-imported ARCHIVED', {
+  skip,
+}, async () => {
+  const hub = await securityHubStandIn();
+  const out = join(dir, 'scan.json');
+  const args = [
+    'image',
+    'scan',
+    `dir:${root}`,
+    '--securityhub',
+    '--region',
+    'eu-west-1',
+    '--aws-account-id',
+    '111122223333',
+    '--securityhub-endpoint',
+    hub.url,
+    '-o',
+    'json',
+    '--output-file',
+    out,
+    '--fail-on',
+    'never',
+  ];
+  const first = await runCliAsync(args, { env });
+  assert.equal(first.status, 0, first.stderr);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as ScanResult;
+  const failing = result.findings.filter((f) => f.status === 'fail' || f.status === 'unknown');
+  assert.ok(failing.length > 2000, `${failing.length} findings`);
+  assert.match(
+    first.stderr,
+    new RegExp(`Security Hub: ${failing.length} imported, 0 archived, \\d+ requests, 1 re-sent, 0 failed`),
+  );
+  assert.equal(hub.stored.size, failing.length, 'every finding arrived once the retries were done');
+  for (const c of hub.calls) {
+    assert.ok(c.findings.length <= 100, `${c.findings.length} findings in one call`);
+    assert.ok(c.bytes <= 6 * 1024 * 1024);
+  }
+  // CVE-2023-52425 is also fixed in python3.11 (bundled expat): the expat source package's finding is the one meant.
+  const expat = result.findings.find(
+    (f) => f.ruleId === 'CVE-2023-52425' && f.evidence?.packages === 'libexpat1, libexpat1-dev',
+  );
+  assert.ok(expat);
+  const expatAsff = hub.stored.get(`rampart/${expat.id}`);
+  assert.equal(expatAsff?.RecordState, 'ACTIVE');
+
+  // Second scan: a VEX statement suppresses the expat finding, so it is closed in Security Hub as ARCHIVED with a
+  // newer UpdatedAt and its original CreatedAt; the rest are updated in place.
+  const vex = join(dir, 'expat.openvex.json');
+  writeFileSync(
+    vex,
+    JSON.stringify({
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.invalid/vex/1',
+      author: 'test',
+      timestamp: '2026-11-27T00:00:00Z',
+      version: 1,
+      statements: [
+        {
+          vulnerability: { name: 'CVE-2023-52425' },
+          products: [{ '@id': 'pkg:deb/debian/libexpat1' }, { '@id': 'pkg:deb/debian/libexpat1-dev' }],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+        },
+      ],
+    }),
+  );
+  const second = await runCliAsync([...args, '--vex', vex], { env });
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stderr, /since the last scan of this image: 0 new, 1 resolved/);
+  assert.match(second.stderr, new RegExp(`Security Hub: ${failing.length - 1} imported, 1 archived`));
+  const archived = hub.stored.get(`rampart/${expat.id}`);
+  assert.equal(archived?.RecordState, 'ARCHIVED');
+  assert.equal(archived?.CreatedAt, expatAsff?.CreatedAt);
+  assert.ok(String(archived?.UpdatedAt) > String(expatAsff?.UpdatedAt));
+});
+
+test('Security Hub batching: ≤ 100 findings per call, findings over 240 KB rejected up front', () => {
+  const small = Array.from({ length: 250 }, (_, i) => ({ Id: `f${i}`, Description: 'x' }));
+  const big = { Id: 'big', Description: 'y'.repeat(250 * 1024) };
+  const { batches, oversized } = batchFindings([...small, big]);
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [100, 100, 50],
+  );
+  assert.deepEqual(
+    oversized.map((o) => o.id),
+    ['big'],
+  );
+});
+
+test('image scan --sbom: CycloneDX and SPDX SBOMs of the image give the same findings; -o cyclonedx validates against CycloneDX 1.6', {
+  skip,
+}, async () => {
+  const inv = await inventoryImage(`dir:${root}`, { cacheDir: false });
+  const ctx = { toolVersion: '0.0.0-test', now: new Date('2026-11-27T12:00:00Z') };
+  const cdxFile = join(dir, 'sbom.cdx.json');
+  const spdxFile = join(dir, 'sbom.spdx.json');
+  writeFileSync(cdxFile, toCycloneDx(inv, ctx));
+  writeFileSync(spdxFile, toSpdx(inv, ctx));
+  const ids = (r: ScanResult) =>
+    r.findings
+      .filter((f) => f.status === 'fail')
+      .map((f) => `${f.ruleId} ${f.evidence?.packages}`)
+      .sort();
+  const fromImage = await runImageScan(`dir:${root}`, { cacheDir: cache, store: false });
+  const fromCdx = await runImageScan(cdxFile, { cacheDir: cache, sbom: true, store: false });
+  const fromSpdx = await runImageScan(spdxFile, { cacheDir: cache, sbom: true, store: false });
+  assert.ok(ids(fromImage.result).length > 2000);
+  assert.deepEqual(ids(fromCdx.result), ids(fromImage.result));
+  assert.deepEqual(ids(fromSpdx.result), ids(fromImage.result));
+
+  const bom = JSON.parse(toCycloneDxWithVulnerabilities(fromCdx.inventory, fromCdx.result, ctx)) as {
+    vulnerabilities: Array<{ id: string; affects: Array<{ ref: string }> }>;
+  };
+  const validate = compileSchemaFile(sharedPath('schemas', 'cyclonedx', 'bom-1.6.schema.json') as string, {
+    siblings: ['spdx.schema.json', 'jsf-0.82.schema.json', 'cryptography-defs.schema.json'],
+  });
+  assert.ok(validate(bom), schemaErrors(validate));
+  assert.equal(bom.vulnerabilities.length, ids(fromImage.result).length);
+  // Every installed binary of the source package is an affected component.
+  const expat = bom.vulnerabilities.filter((v) => v.id === 'CVE-2023-52425');
+  assert.ok(expat.some((v) => v.affects.length === 2));
+
+  const notSbom = join(dir, 'not-sbom.json');
+  writeFileSync(notSbom, '{"hello": 1}');
+  await assert.rejects(runImageScan(notSbom, { cacheDir: cache, sbom: true, store: false }), /neither a CycloneDX/);
+});
+
+test('image rescan --all: a newer advisory DB yields new and resolved findings from stored SBOMs, without the image', {
+  skip,
+}, async () => {
+  const own = join(dir, 'rescan-cache');
+  importAdvisories([sharedPath('vulndb', 'Debian', 'bookworm-changelog-fixes.json') as string], own);
+  const moved = join(dir, 'rootfs-rescan');
+  mkdirSync(moved);
+  const image = join(moved, 'img');
+  makeBookwormRootfs(image);
+  await runImageScan(`dir:${image}`, { cacheDir: own });
+  // The image is gone: a rescan can only use the stored SBOM.
+  renameSync(image, join(moved, 'gone'));
+  rmSync(join(moved, 'gone'), { recursive: true, force: true });
+
+  const feed = join(dir, 'rescan-feed');
+  mkdirSync(feed);
+  const record = (modified: string, withdrawn?: string) => ({
+    id: 'TEST-RESCAN-1',
+    modified,
+    ...(withdrawn ? { withdrawn } : {}),
+    summary: 'hand-written record for the rescan test',
+    affected: [
+      {
+        package: { ecosystem: 'Debian:12', name: 'bash' },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '5.2.15-9' }] }],
+      },
+    ],
+  });
+  writeFileSync(join(feed, 'TEST-RESCAN-1.json'), JSON.stringify(record('2026-11-27T00:00:00Z')));
+  importAdvisories([feed], own);
+  const added = rescanStoredImages({ cacheDir: own });
+  assert.deepEqual(
+    added.result.findings.map((f) => [f.ruleId, f.status]),
+    [['TEST-RESCAN-1', 'fail']],
+  );
+  assert.equal(added.changes[0]?.added.length, 1);
+
+  writeFileSync(
+    join(feed, 'TEST-RESCAN-1.json'),
+    JSON.stringify(record('2026-11-28T00:00:00Z', '2026-11-28T00:00:00Z')),
+  );
+  importAdvisories([feed], own);
+  const cli = await runCliAsync(['image', 'rescan', '--all', '-o', 'json', '--show-passed', '--fail-on', 'never'], {
+    env: { RAMPART_CACHE_DIR: own },
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stderr, /: 0 new, 1 resolved/);
+  const resolved = JSON.parse(cli.stdout) as ScanResult;
+  assert.deepEqual(
+    resolved.findings.map((f) => [f.ruleId, f.status]),
+    [['TEST-RESCAN-1', 'pass']],
+  );
+});
+
+test('CLI image scan --push sends the findings to a real Rampart hub on loopback', { skip }, async () => {
+  const hubCache = join(dir, 'hub-cache');
+  const hub = await startHub({ cacheDir: hubCache, port: 0, auth: false, version: '0.0.0-test', rematchIntervalMs: 0 });
+  try {
+    const r = await runCliAsync(
+      ['image', 'scan', `dir:${root}`, '--no-store', '--push', hub.url, '-o', 'json', '--fail-on', 'never'],
+      { env },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const sent = (JSON.parse(r.stdout) as ScanResult).findings.length;
+    assert.match(r.stderr, new RegExp(`pushed to ${hub.url.replace(/\/$/, '')}: ${sent} findings, ${sent} new`));
+  } finally {
+    await hub.close();
+  }
+});
