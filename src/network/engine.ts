@@ -143,6 +143,7 @@ export class NetworkModel {
   readonly cniPolicies: CniPolicies;
   private readonly calicoCtx: CalicoContext;
   private calicoTiers: CalicoTierEval[] = [];
+  private ciliumByNamespace?: Map<string, CiliumPolicyModel[]>;
 
   constructor(
     pods: NetPod[],
@@ -414,7 +415,7 @@ export class NetworkModel {
     }
     if (this.cni === 'calico')
       for (const t of this.calicoTiers)
-        for (const it of t.items) {
+        for (const it of itemsForNamespace(t, subject.namespace)) {
           if (it.kind !== 'calico' || !this.tierItemSelects(it, subject, dir)) continue;
           const p = it.policy;
           policies.push(p);
@@ -449,7 +450,11 @@ export class NetworkModel {
           it.policy.types[dir] && this.memo(it.policy, subject, () => calicoSelects(this.calicoCtx, it.policy, subject))
         );
       case 'knp':
-        return this.selectingPolicies(subject, dir).includes(it.policy);
+        return (
+          it.policy.types[dir] &&
+          it.policy.namespace === subject.namespace &&
+          this.memo(it.policy, subject, () => selectorMatches(it.policy.podSelector, subject.labels))
+        );
       case 'admin':
         return this.adminSelects(it.policy, subject);
     }
@@ -537,7 +542,7 @@ export class NetworkModel {
     const out: Segment[] = [];
     let carried: Array<{ conns: ConnSet; reasons: Reason[] }> = [{ conns: ConnSet.all, reasons: [] }];
     for (const t of this.calicoTiers) {
-      const items = t.items.filter((it) => this.tierItemSelects(it, subject, dir));
+      const items = itemsForNamespace(t, subject.namespace).filter((it) => this.tierItemSelects(it, subject, dir));
       if (items.length === 0) continue;
       const hits = items.flatMap((it) => this.tierItemRules(it, t.tier, subject, peer, dir, dst));
       const next: typeof carried = [];
@@ -578,8 +583,20 @@ export class NetworkModel {
   private ciliumSelecting(pod: NetPod): Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> {
     const out: Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> = [];
     if (this.isNode(pod)) return out;
-    for (const policy of this.cniPolicies.cilium ?? []) {
-      if (policy.namespace !== undefined && policy.namespace !== pod.namespace) continue;
+    if (!this.ciliumByNamespace) {
+      this.ciliumByNamespace = new Map();
+      for (const p of this.cniPolicies.cilium ?? []) {
+        const k = p.namespace ?? '';
+        const l = this.ciliumByNamespace.get(k);
+        if (l) l.push(p);
+        else this.ciliumByNamespace.set(k, [p]);
+      }
+    }
+    const candidates = [
+      ...(this.ciliumByNamespace.get('') ?? []),
+      ...(this.ciliumByNamespace.get(pod.namespace) ?? []),
+    ];
+    for (const policy of candidates) {
       for (const ruleSet of policy.ruleSets)
         if (
           this.memo(ruleSet, pod, () =>
@@ -697,7 +714,9 @@ export class NetworkModel {
     if (this.cni === 'cilium') return this.ciliumSelecting(pod).some((x) => x.ruleSet.defaultDeny[dir]);
     if (this.cni === 'calico')
       return this.calicoTiers.some(
-        (t) => t.tier.defaultAction === 'deny' && t.items.some((it) => this.tierItemSelects(it, pod, dir)),
+        (t) =>
+          t.tier.defaultAction === 'deny' &&
+          itemsForNamespace(t, pod.namespace).some((it) => this.tierItemSelects(it, pod, dir)),
       );
     return false;
   }
@@ -751,6 +770,20 @@ type TierItem =
 interface CalicoTierEval {
   tier: CalicoTier;
   items: TierItem[];
+  /** The items that can select pods of one namespace (namespaced ones of that namespace and the cluster-wide ones). */
+  byNamespace?: Map<string, TierItem[]>;
+}
+
+function itemsForNamespace(t: CalicoTierEval, ns: string): TierItem[] {
+  if (!t.byNamespace) t.byNamespace = new Map();
+  let list = t.byNamespace.get(ns);
+  if (!list) {
+    list = t.items.filter(
+      (it) => it.kind === 'admin' || it.policy.namespace === undefined || it.policy.namespace === ns,
+    );
+    t.byNamespace.set(ns, list);
+  }
+  return list;
 }
 
 function refOf(p: PolicyRef | CalicoPolicyModel): PolicyRef {
