@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { type RunningHub, startHub } from '../../src/hub/index.js';
 import { type CliRun, runCliAsync } from '../support/cli.js';
 import { alpineLayout } from './images.js';
+import { deployment, shopSnapshot } from './snapshot.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-audit-cli-'));
 const env = { RAMPART_CACHE_DIR: join(tmp, 'cache') };
@@ -21,22 +22,7 @@ before(async () => {
   hub = await startHub({ port: 0, db: join(tmp, 'hub.sqlite'), cacheDir: join(tmp, 'hub'), version: 't' });
   layout = await alpineLayout([{ name: 'musl', version: '1.2.5-r0' }], '');
   const small = join(tmp, 'shop.yaml');
-  writeFileSync(
-    small,
-    `apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: "${IMAGE}"}]
-`,
-  );
+  writeFileSync(small, shopSnapshot(deployment('web', IMAGE)));
   const bad = join(tmp, 'bad.yaml');
   writeFileSync(bad, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x\n');
   const [json, htmlRun, table] = await Promise.all([

@@ -20,6 +20,7 @@ import { type Finding, UsageError } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
 import { missingTool } from '../support/tools.js';
 import { alpineLayout, importTestAdvisory, TEST_ADVISORY_ID } from './images.js';
+import { deployment, shopSnapshot } from './snapshot.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-audit-'));
 const cleanups: Array<() => void> = [];
@@ -34,19 +35,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-const CLUSTER = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: "dir:${join(tmp, 'no-such-rootfs')}"}]
-`;
+const CLUSTER = shopSnapshot(deployment('web', `dir:${join(tmp, 'no-such-rootfs')}`));
 
 test('runAudit without --images: the image pillar is skipped with its reason, nothing passes for it', async () => {
   const r = await runAudit([write('cluster.yaml', CLUSTER)]);
@@ -79,20 +68,6 @@ const IMAGES = {
   gone: 'registry.example.com/acme/gone:3.0',
 };
 
-function deployment(name: string, image: string, securityContext = ''): string {
-  return `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: shop}
-spec:
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      ${securityContext}
-      containers: [{name: ${name}, image: "${image}"}]
-`;
-}
-
 describe('runAudit --images: workload images read by the images engine, matched by the vulnerability engine', () => {
   let cacheDir: string;
   let result: AuditResult;
@@ -115,10 +90,11 @@ describe('runAudit --images: workload images read by the images engine, matched 
     cleanups.push(() => rmSync(api.dir, { recursive: true, force: true }));
     const file = write(
       'images.yaml',
-      `apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
-${deployment('web', IMAGES.web)}${deployment('api', IMAGES.api, 'securityContext: {runAsNonRoot: true}')}${deployment('gone', IMAGES.gone)}`,
+      shopSnapshot(
+        deployment('web', IMAGES.web),
+        deployment('api', IMAGES.api, 'securityContext: {runAsNonRoot: true}'),
+        deployment('gone', IMAGES.gone),
+      ),
     );
     result = await runAudit([file], {
       images: true,
@@ -252,10 +228,7 @@ test('runAudit --images reads a workload image from a real Debian docker-registr
     assert.equal(copy.status, 0, copy.stderr);
     const cacheDir = join(tmp, 'registry-cache');
     await importTestAdvisory(cacheDir, join(tmp, 'registry-advisories'));
-    const file = write(
-      'registry.yaml',
-      `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n${deployment('web', image)}`,
-    );
+    const file = write('registry.yaml', shopSnapshot(deployment('web', image)));
     const r = await runAudit([file], { images: true, cacheDir, registry: { insecureRegistries: [host] } });
     const vuln = r.findings.find((f) => f.ruleId === TEST_ADVISORY_ID);
     assert.equal(vuln?.status, 'fail');

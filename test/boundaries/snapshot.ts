@@ -7,3 +7,26 @@ export function snapshotOf(yaml: string): Snapshot {
   assert.deepEqual(r.problems, []);
   return buildSnapshot(r.documents, []);
 }
+
+/** A Deployment in namespace `shop` running one container of `image`; `securityContext` is a pod-level YAML line. */
+export function deployment(name: string, image: string, securityContext = ''): string {
+  return `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      ${securityContext}
+      containers: [{name: ${name}, image: "${image}"}]
+`;
+}
+
+/** Namespace `shop` with the given deployments, as one YAML stream. */
+export function shopSnapshot(...deployments: string[]): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+${deployments.join('')}`;
+}
