@@ -14,7 +14,7 @@ interface AuditCliOptions extends FindingOptions {
   push?: string;
 }
 
-/** `REF=SOURCE` pairs; the reference may itself contain `=`-free registry syntax, the source starts after the first `=`. */
+/** `IMAGE=SOURCE` pairs, split at the first `=` (an image reference never contains one). */
 function imageSources(pairs: string[] | undefined): Record<string, string> | undefined {
   if (!pairs?.length) return undefined;
   const out: Record<string, string> = {};
