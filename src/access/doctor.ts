@@ -17,6 +17,7 @@ import {
 import { accessEntryMatches, canonicalizeArn, mapAwsAuth, parseAwsAuth } from './identity.js';
 import {
   type ClusterDescription,
+  chooseKubeconfigPath,
   describeCluster,
   eksClient,
   kubeconfigPath,
@@ -299,7 +300,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
     );
 
   // 5. kubeconfig context
-  const kcPath = kubeconfigPath(opts.kubeconfig, env);
+  // The file update-kubeconfig would have written: among several KUBECONFIG files, the one holding the cluster.
+  let kcPath = kubeconfigPath(opts.kubeconfig, env);
+  if (cluster)
+    try {
+      kcPath = chooseKubeconfigPath(opts.kubeconfig, env, cluster.arn);
+    } catch {
+      // A broken first file: the read below reports it with its line.
+    }
   const kcRef: ResourceRef = { type: 'file', path: kcPath };
   if (!cluster)
     add(

@@ -159,6 +159,15 @@ describe('access doctor against local HTTP servers speaking the EKS and STS wire
       endpointUrl: aws.url,
     });
     assert.equal(statusOf(await runDoctor(opts))['ACCESS-DOCTOR-KUBECONFIG'], 'pass');
+    // Several KUBECONFIG files: the context is found in the file that holds the cluster, as kubectl merges them.
+    const other = join(home, 'kube-other');
+    writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: []\n');
+    const merged = await runDoctor({
+      ...opts,
+      kubeconfig: undefined,
+      env: { ...env, KUBECONFIG: `${other}:${opts.kubeconfig}` },
+    });
+    assert.equal(finding(merged, 'ACCESS-DOCTOR-KUBECONFIG')?.status, 'pass');
   });
 
   test('token rejected (HTTP 401): not mapped, access checks unknown, the aws-auth fix proposed', async () => {
