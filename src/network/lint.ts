@@ -355,7 +355,7 @@ function lintNamespaces(net: BuiltNetwork, out: Finding[]): void {
     }
     if (nps.length > 0)
       for (const pod of pods)
-        if (model.selectingPolicies(pod, 'ingress').length === 0 && pod.object)
+        if (!model.isIsolated(pod, 'ingress') && pod.object)
           out.push(
             finding(
               LINT_RULES.unisolated as LintRule,
