@@ -425,7 +425,16 @@ export class NetworkModel {
             const subjectSide = dir === 'ingress' ? rule.destination : rule.source;
             // subjects differing in whether the rule's own side matches them get different verdict rows
             if (this.calicoEntity(p, subjectSide, { type: 'pod', pod: subject })) policies.push(subjectSide);
-            peers.push({ key: peerSide, test: (ep) => this.calicoRuleSideMatches(p, rule, peerSide, ep) });
+            // a selector without namespaceSelector in a namespaced policy only picks pods of that namespace
+            const localOnly =
+              p.namespace !== undefined &&
+              !peerSide.namespaceSelector &&
+              (peerSide.selector !== undefined || peerSide.serviceAccounts !== undefined);
+            peers.push({
+              key: peerSide,
+              namespaces: localOnly ? (ns) => ns === p.namespace : undefined,
+              test: (ep) => this.calicoRuleSideMatches(p, rule, peerSide, ep),
+            });
           }
         }
     if (this.cni === 'cilium')
@@ -434,7 +443,13 @@ export class NetworkModel {
         for (const rule of ruleSet.rules[dir]) {
           noteNamed(rule.ports);
           if (rule.peers !== 'any')
-            for (const peer of rule.peers) peers.push({ key: peer, test: (ep) => this.ciliumPeerMatches(peer, ep) });
+            for (const peer of rule.peers)
+              peers.push({
+                key: peer,
+                namespaces:
+                  peer.kind === 'endpoints' && peer.namespace !== undefined ? (ns) => ns === peer.namespace : undefined,
+                test: (ep) => this.ciliumPeerMatches(peer, ep),
+              });
         }
         void policy;
       }
