@@ -78,7 +78,11 @@ function renderDot(conns: Connection[], opts: RenderOptions): string {
       lines.push(`\t\t"${name}" [label="${m.get(name)}" color="blue" fontcolor="blue"]`);
     lines.push(`\t\tlabel="${ns}[namespace]"`, '\t}');
   }
-  for (const name of [...others].sort()) lines.push(`\t"${name}" [label="${name}" color="red2" fontcolor="red2"]`);
+  for (const name of [...others].sort()) {
+    // external ranges are red; the ingress controller is a (placeholder) pod, blue like the workloads
+    const color = name === '{ingress-controller}' ? 'blue' : 'red2';
+    lines.push(`\t"${name}" [label="${name}" color="${color}" fontcolor="${color}"]`);
+  }
   const label = opts.focusConnLabel;
   for (const c of conns) {
     // netpol-analyzer weighs edges that go "backwards" in name order heavier, keeping layouts stable

@@ -8,6 +8,7 @@ import { checkConnection, explainAll, renderCheck, renderExplanation } from './e
 import { renderExplainCompat } from './explain-compat.js';
 import { computeExposure, renderExposure } from './exposure.js';
 import { renderConnlist } from './format.js';
+import { hasIngressObjects, INGRESS_CONTROLLER, ingressControllerConnections } from './ingress-controller.js';
 import { lintNetwork } from './lint.js';
 import {
   type Connection,
@@ -79,12 +80,42 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
   const fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
   if (fatal) return { text: '', problems, fatal };
   const focusConn = req.focusConnText ? parseFocusConn(req.focusConnText) : req.focusConn;
-  const conns = computeMatrix(net.model, {
-    ...req,
-    focusConn,
-    families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
-    mergeEgressRanges: req.compat !== 'netpol-analyzer',
-  });
+  // before the matrix: the controller's namespace must exist when namespace selectors are first evaluated
+  let viaIngress: Connection[] = [];
+  const isController = (f: string) => f === 'ingress-controller' || f === INGRESS_CONTROLLER;
+  const focusAll = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
+  const controllerInFocus = focusAll?.some(isController) ?? false;
+  const focusWorkloads = focusAll?.filter((f) => !isController(f));
+  if (hasIngressObjects(snapshot)) {
+    const peers = req.focusWorkloadPeers?.length ? req.focusWorkloadPeers : undefined;
+    // a pair (controller, workload) is kept when the controller is in focus, or the workload is and the controller
+    // may be its peer; the controller only ever sends
+    const keep = (pod: NetPod): boolean => {
+      if (!focusAll) return true;
+      if (controllerInFocus && req.focusDirection !== 'ingress')
+        return !peers || peers.some((f) => workloadMatches(f, pod));
+      return (
+        req.focusDirection !== 'egress' &&
+        (focusWorkloads ?? []).some((f) => workloadMatches(f, pod)) &&
+        (!peers || peers.some(isController))
+      );
+    };
+    viaIngress = ingressControllerConnections(net.model, snapshot, keep).filter(
+      (c) => !focusConn || c.conns.contains(focusConn.protocol, focusConn.port),
+    );
+    viaIngress.sort((x, y) => (x.dst.name < y.dst.name ? -1 : x.dst.name > y.dst.name ? 1 : 0));
+  }
+  const conns =
+    controllerInFocus && focusWorkloads?.length === 0
+      ? []
+      : computeMatrix(net.model, {
+          ...req,
+          focusWorkloads,
+          focusConn,
+          families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
+          mergeEgressRanges: req.compat !== 'netpol-analyzer',
+        });
+  conns.push(...viaIngress);
   if (req.explain) {
     const pairs = computeMatrix(net.model, {
       ...req,
