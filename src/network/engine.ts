@@ -595,6 +595,17 @@ export class NetworkModel {
 
   // ---- Cilium ----
 
+  private readonly ciliumLabelCache: Array<Record<string, string> | undefined> = [];
+
+  /** The labels Cilium derives for a pod, built once per pod. */
+  private ciliumLabels(pod: NetPod): Record<string, string> {
+    const known = pod.index < this.pods.length ? this.ciliumLabelCache[pod.index] : undefined;
+    if (known) return known;
+    const labels = ciliumPodLabels(pod, this.namespaces.get(pod.namespace)?.labels);
+    if (pod.index < this.pods.length) this.ciliumLabelCache[pod.index] = labels;
+    return labels;
+  }
+
   private ciliumSelecting(pod: NetPod): Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> {
     const out: Array<{ policy: CiliumPolicyModel; ruleSet: CiliumRuleSet }> = [];
     if (this.isNode(pod)) return out;
@@ -613,11 +624,7 @@ export class NetworkModel {
     ];
     for (const policy of candidates) {
       for (const ruleSet of policy.ruleSets)
-        if (
-          this.memo(ruleSet, pod, () =>
-            selectorMatches(ruleSet.endpointSelector, ciliumPodLabels(pod, this.namespaces.get(pod.namespace)?.labels)),
-          )
-        )
+        if (this.memo(ruleSet, pod, () => selectorMatches(ruleSet.endpointSelector, this.ciliumLabels(pod))))
           out.push({ policy, ruleSet });
     }
     return out;
@@ -629,9 +636,7 @@ export class NetworkModel {
         if (ep.type !== 'pod' || this.isNode(ep.pod)) return false;
         const pod = ep.pod;
         if (peer.namespace !== undefined && pod.namespace !== peer.namespace) return false;
-        return this.memo(peer, pod, () =>
-          selectorMatches(peer.selector, ciliumPodLabels(pod, this.namespaces.get(pod.namespace)?.labels)),
-        );
+        return this.memo(peer, pod, () => selectorMatches(peer.selector, this.ciliumLabels(pod)));
       }
       case 'cidr':
         // CIDR peers select addresses outside the cluster, never endpoints or nodes (unless told otherwise)
