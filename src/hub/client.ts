@@ -1,5 +1,5 @@
 import { RampartError, type ResourceRef, type ScanResult, UsageError } from '../core/index.js';
-import type { IngestSummary } from './store.js';
+import type { IngestSummary, ScanContext } from './store.js';
 
 export interface PushOptions {
   /** Hub API token; default `$RAMPART_HUB_TOKEN`. */
@@ -7,6 +7,8 @@ export interface PushOptions {
   cluster?: string;
   source?: string;
   covered?: ResourceRef[];
+  /** Kept with the scan for the dashboard, e.g. `{reachability: auditResult.audit.reachability}`. */
+  context?: ScanContext;
   timeoutMs?: number;
 }
 
@@ -38,6 +40,7 @@ export async function pushFindings(hubUrl: string, result: ScanResult, o: PushOp
         cluster: o.cluster ?? '',
         source: o.source ?? result.command,
         covered: o.covered,
+        ...(o.context ? { context: o.context } : {}),
       }),
       signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
     });

@@ -304,5 +304,11 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable('findings').addColumn('securityhub_workflow', 'text').execute();
       },
     },
+    '0005_scan_context': {
+      // What a scan saw besides findings (the audit's namespace reachability graph) for the dashboard's views.
+      async up(db: KyselyType<unknown>) {
+        await db.schema.alterTable('scans').addColumn('context', 'text').execute();
+      },
+    },
   };
 }

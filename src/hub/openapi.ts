@@ -86,7 +86,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/v1/findings:batch': {
         post: {
-          summary: 'ingest one scan (a ScanResult, optionally wrapped with cluster/source/covered)',
+          summary:
+            'ingest one scan (a ScanResult, optionally wrapped with cluster/source/covered/context; context.reachability = namespace edges {from, to, connections})',
           requestBody: json({
             oneOf: [
               ref('ScanResult'),
@@ -150,6 +151,33 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'namespaces with open findings by pillar and the boundary verdict',
           parameters: params({ cluster: str }),
           responses: { '200': json({ type: 'array' }), ...errors },
+        },
+      },
+      '/api/v1/reachability': {
+        get: {
+          summary:
+            'namespace-to-namespace reachability of a cluster, from the latest scan that carried one (`rampart audit --push`); edges null with a reason when none did',
+          parameters: params({ cluster: str }),
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: {
+                cluster: str,
+                scanId: { type: ['string', 'null'] },
+                createdAt: { type: ['string', 'null'] },
+                namespaces: { type: 'array', items: str },
+                edges: {
+                  type: ['array', 'null'],
+                  items: {
+                    type: 'object',
+                    properties: { from: str, to: str, connections: str, ranges: { type: 'array', items: str } },
+                  },
+                },
+                reason: str,
+              },
+            }),
+            ...errors,
+          },
         },
       },
       '/api/v1/scans': {

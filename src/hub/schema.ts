@@ -61,6 +61,8 @@ export interface ScansTable {
   new_count: number;
   resolved_count: number;
   errors: string;
+  /** JSON `ScanContext` pushed with the scan (e.g. the audit's reachability graph); null when none. */
+  context: string | null;
 }
 
 export interface ImagesTable {

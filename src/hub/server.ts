@@ -152,6 +152,11 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
     return image ?? reply.code(404).send({ error: 'no such image' });
   });
   app.get('/api/v1/clusters', async () => o.store.listClusters());
+  app.get(
+    '/api/v1/reachability',
+    { schema: { querystring: { type: 'object', properties: { cluster: { type: 'string' } } } } },
+    async (req) => o.store.reachability((req.query as { cluster?: string }).cluster ?? ''),
+  );
   app.get('/api/v1/namespaces', async (req) => {
     const { cluster } = req.query as { cluster?: string };
     return o.store.listNamespaces(cluster);

@@ -30,6 +30,31 @@ export interface IngestRequest {
    */
   covered?: ResourceRef[];
   kind?: 'ingest' | 'image';
+  /** What the scan saw besides findings, kept with the scan for the dashboard (latest per cluster is shown). */
+  context?: ScanContext;
+}
+
+/** Namespace-to-namespace reachability as `rampart audit` computes it (`external` for outside the cluster). */
+export interface ReachabilityEdge {
+  from: string;
+  to: string;
+  /** What is allowed, e.g. `TCP 8080`, `All Connections`. */
+  connections: string;
+  ranges?: string[];
+}
+
+export interface ScanContext {
+  reachability?: ReachabilityEdge[];
+}
+
+export interface ClusterReachability {
+  cluster: string;
+  /** The scan the graph came from; null when no scan of this cluster carried one. */
+  scanId: string | null;
+  createdAt: string | null;
+  namespaces: string[];
+  edges: ReachabilityEdge[] | null;
+  reason?: string;
 }
 
 export interface IngestSummary {
@@ -196,6 +221,7 @@ export class HubStore {
    */
   async ingest(request: IngestRequest): Promise<IngestSummary> {
     const findings = validateFindings(request.result);
+    const context = validateContext(request.context);
     const cluster = request.cluster ?? '';
     const now = this.now();
     const scanId = randomUUID();
@@ -225,6 +251,7 @@ export class HubStore {
           new_count: 0,
           resolved_count: 0,
           errors: JSON.stringify(request.result.errors ?? []),
+          context: context ? JSON.stringify(context) : null,
         })
         .execute();
       if (cluster) {
@@ -705,6 +732,32 @@ export class HubStore {
     return { items: rows.map(toScan), page, perPage, total: Number(total.n) };
   }
 
+  /** The namespace reachability graph of the latest scan of `cluster` that carried one. */
+  async reachability(cluster: string): Promise<ClusterReachability> {
+    const row = await this.db
+      .selectFrom('scans')
+      .select(['id', 'created_at', 'context'])
+      .where('cluster', '=', cluster)
+      .where('context', 'like', '%"reachability"%')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const edges = row?.context ? (JSON.parse(row.context) as ScanContext).reachability : undefined;
+    if (!row || !edges) {
+      return {
+        cluster,
+        scanId: null,
+        createdAt: null,
+        namespaces: [],
+        edges: null,
+        reason: 'no scan of this cluster carried a reachability graph (push an audit: rampart audit --push)',
+      };
+    }
+    const namespaces = [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort();
+    return { cluster, scanId: row.id, createdAt: row.created_at, namespaces, edges };
+  }
+
   async getScan(id: string): Promise<ScanRow | undefined> {
     const row = await this.db.selectFrom('scans').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toScan(row) : undefined;
@@ -1147,6 +1200,32 @@ export function validateFindings(result: ScanResult): Finding[] {
     }
   });
   return result.findings;
+}
+
+/** Checks a pushed scan context and names the first bad field, e.g. `context.reachability[2].to`. */
+function validateContext(context: unknown): ScanContext | undefined {
+  if (context === undefined || context === null) return undefined;
+  if (typeof context !== 'object' || Array.isArray(context)) {
+    throw new InputError('expected an object', { field: 'context' });
+  }
+  const reachability = (context as ScanContext).reachability;
+  if (reachability === undefined) return {};
+  if (!Array.isArray(reachability)) throw new InputError('expected an array', { field: 'context.reachability' });
+  reachability.forEach((e, i) => {
+    for (const key of ['from', 'to', 'connections'] as const) {
+      if (typeof e?.[key] !== 'string') {
+        throw new InputError('expected a string', { field: `context.reachability[${i}].${key}` });
+      }
+    }
+  });
+  return {
+    reachability: reachability.map((e) => ({
+      from: e.from,
+      to: e.to,
+      connections: e.connections,
+      ...(Array.isArray(e.ranges) ? { ranges: e.ranges.map(String) } : {}),
+    })),
+  };
 }
 
 function emptyCounts(): SeverityCounts {

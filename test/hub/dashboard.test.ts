@@ -62,7 +62,7 @@ function sampleFindings(): Finding[] {
   return out;
 }
 
-test('dashboard in Debian chromium (playwright-core, headless): token prompt, overview, filter findings, open an image, namespaces; no external requests', {
+test('dashboard in Debian chromium (playwright-core, headless): token prompt, overview, filter findings, open an image, namespaces, reachability matrix; no external requests', {
   skip: missingTool('chromium'),
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-hub-web-'));
@@ -103,6 +103,14 @@ test('dashboard in Debian chromium (playwright-core, headless): token prompt, ov
     await hub.store.ingest({
       result: { command: 'audit', targets: [], findings: sampleFindings(), errors: [] },
       cluster: 'prod',
+      // The namespace graph `rampart audit` computes, pushed with its findings.
+      context: {
+        reachability: [
+          { from: 'shop', to: 'pay', connections: 'TCP 8443' },
+          { from: 'external', to: 'shop', connections: 'TCP 80', ranges: ['0.0.0.0-255.255.255.255'] },
+          { from: 'shop', to: 'shop', connections: 'All Connections' },
+        ],
+      },
     });
     await hub.store.recordImage({
       digest: DIGEST,
@@ -168,9 +176,17 @@ test('dashboard in Debian chromium (playwright-core, headless): token prompt, ov
     assert.match((await page.locator('.card.ns.boundary-fail').textContent()) ?? '', /pay/);
     await page.screenshot({ path: join(OUTPUT, 'hub-dashboard-namespaces.png'), fullPage: true });
 
+    // 5. Reachability matrix of the latest audit of the cluster.
+    await page.getByRole('link', { name: 'Reachability' }).click();
+    await page.getByTestId('reachability-matrix').waitFor();
+    assert.equal(await page.getByTestId('reach-shop-pay').textContent(), 'TCP 8443');
+    assert.equal(await page.getByTestId('reach-external-shop').textContent(), 'TCP 80');
+    assert.equal(await page.getByTestId('reach-pay-shop').textContent(), '', 'nothing allowed pay → shop');
+    await page.screenshot({ path: join(OUTPUT, 'hub-dashboard-reachability.png'), fullPage: true });
+
     assert.deepEqual(foreign, [], 'the dashboard makes no external requests');
     assert.deepEqual(consoleErrors, []);
-    t.diagnostic(`screenshots: ${OUTPUT}/hub-dashboard-{overview,findings,image,namespaces}.png`);
+    t.diagnostic(`screenshots: ${OUTPUT}/hub-dashboard-{overview,findings,image,namespaces,reachability}.png`);
   } finally {
     await browser.close();
     await hub.close();

@@ -241,6 +241,22 @@ for (const backend of [sqliteBackend(), postgresBackend()] as Backend[]) {
           (e: InputError) => e instanceof InputError && e.location.field === 'findings[1].severity',
         );
         assert.equal((await store.listFindings({})).total, 0, 'nothing half-written');
+        await assert.rejects(
+          store.ingest({
+            result: result([finding('Y', web)]),
+            cluster: 'prod',
+            context: { reachability: [{ from: 'a', to: 7 }] } as never,
+          }),
+          (e: InputError) => e instanceof InputError && e.location.field === 'context.reachability[0].to',
+        );
+        // The latest scan of a cluster that carried a reachability graph is the one shown.
+        assert.equal((await store.reachability('prod')).edges, null);
+        const edges = [{ from: 'shop', to: 'pay', connections: 'TCP 8443' }];
+        await store.ingest({ result: result([finding('Y', web)]), cluster: 'prod', context: { reachability: edges } });
+        await store.ingest({ result: result([finding('Y', web)]), cluster: 'prod' });
+        const reach = await store.reachability('prod');
+        assert.deepEqual([reach.edges, reach.namespaces], [edges, ['pay', 'shop']]);
+        assert.equal((await store.reachability('other')).edges, null);
         const token = await store.createToken('first');
         assert.equal(await store.verifyToken(token), true);
         assert.equal(await store.verifyToken(`${token}x`), false);

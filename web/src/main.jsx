@@ -457,6 +457,75 @@ function Namespaces() {
   );
 }
 
+/** Namespace × namespace matrix of what `rampart audit` found allowed, from the latest pushed audit of a cluster. */
+function Reachability({ route }) {
+  const clusters = useApi('clusters');
+  const initial = parseQuery(route).cluster;
+  const [cluster, setCluster] = useState(initial ?? '');
+  const chosen = cluster || clusters.data?.[0]?.name || '';
+  const { data, error } = useApi('reachability', { cluster: chosen });
+  if (error || clusters.error) return <Failure error={error ?? clusters.error} />;
+  if (!data || !clusters.data) return <p className="muted">Loading…</p>;
+  const cell = new Map((data.edges ?? []).map((e) => [`${e.from}\0${e.to}`, e]));
+  return (
+    <section>
+      <h2>Reachability</h2>
+      <label>
+        cluster{' '}
+        <select name="cluster" value={chosen} onChange={(e) => setCluster(e.target.value)}>
+          {clusters.data.map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {data.edges === null ? (
+        <p className="muted" data-testid="reachability-reason">
+          {data.reason}
+        </p>
+      ) : (
+        <>
+          <p className="muted">
+            From the audit of {data.createdAt}: row = source namespace, column = destination; empty = no traffic
+            allowed.
+          </p>
+          <table className="matrix" data-testid="reachability-matrix">
+            <thead>
+              <tr>
+                <th>from \ to</th>
+                {data.namespaces.map((n) => (
+                  <th key={n}>{n}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {data.namespaces.map((from) => (
+                <tr key={from}>
+                  <th>{from}</th>
+                  {data.namespaces.map((to) => {
+                    const e = cell.get(`${from}\0${to}`);
+                    return (
+                      <td
+                        key={to}
+                        className={e ? 'allowed' : ''}
+                        data-testid={`reach-${from}-${to}`}
+                        title={e?.ranges?.join(', ') ?? ''}
+                      >
+                        {e?.connections ?? ''}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
 function App() {
   const route = useHashRoute();
   const path = route.split('?')[0];
@@ -470,6 +539,7 @@ function App() {
   else if (path === '/images') page = <Images />;
   else if (path === '/findings') page = <Findings key={route} route={route} />;
   else if (path === '/namespaces') page = <Namespaces />;
+  else if (path === '/reachability') page = <Reachability key={route} route={route} />;
   else page = <Overview />;
   const tab = (href, label) => (
     <a
@@ -488,6 +558,7 @@ function App() {
           {tab('#/findings', 'Findings')}
           {tab('#/images', 'Images')}
           {tab('#/namespaces', 'Namespaces')}
+          {tab('#/reachability', 'Reachability')}
         </nav>
         {getToken() && (
           <button type="button" className="link" onClick={logout}>
