@@ -407,8 +407,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<ScanResult> {
   }
 
   // 7. through the cluster itself, with the token kubectl's exec plugin would send: who am I, may I.
-  const grantFix = (arn: string) =>
-    `rampart access grant --iam-arn ${arn} -n ${namespace} --role view --cluster-name ${opts.name}`;
+  // STS ARNs carry no IAM path, but an access entry needs the role's real ARN — SSO roles live under
+  // aws-reserved/sso.amazonaws.com/[region/] — so for those the fix asks IAM for it.
+  const grantFix = (arn: string) => {
+    const name = arn.split('/').at(-1) ?? '';
+    const iamArn = name.startsWith('AWSReservedSSO_')
+      ? `"$(aws iam get-role --role-name ${name} --query Role.Arn --output text)"`
+      : arn;
+    return `rampart access grant --iam-arn ${iamArn} -n ${namespace} --role view --cluster-name ${opts.name}`;
+  };
   const callerRole = callerArn ? canonicalizeArn(callerArn).canonicalArn : '<role ARN>';
   let conn: ClusterConnection | undefined;
   let whoami: WhoAmI | undefined;

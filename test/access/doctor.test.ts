@@ -128,7 +128,7 @@ describe('access doctor against local HTTP servers speaking the EKS and STS wire
     assert.match(canI[0]?.description ?? '', /RoleBinding "dev-view\/default"/);
     assert.equal(
       canI[1]?.remediation,
-      'rampart access grant --iam-arn arn:aws:iam::111122223333:role/AWSReservedSSO_Developer_0a1b2c3d4e5f6071 -n default --role view --cluster-name acme-prod',
+      'rampart access grant --iam-arn "$(aws iam get-role --role-name AWSReservedSSO_Developer_0a1b2c3d4e5f6071 --query Role.Arn --output text)" -n default --role view --cluster-name acme-prod',
     );
     assert.match(
       finding(first, 'ACCESS-DOCTOR-WHOAMI')?.description ?? '',
