@@ -41,6 +41,7 @@ export {
   parseFocusConn,
   podClasses,
   summarizeMatrix,
+  workloadMatches,
 } from './matrix.js';
 export { type PolicyProblem, parsePolicies } from './parse.js';
 

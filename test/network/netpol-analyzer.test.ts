@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadSnapshot } from '../../src/inputs/index.js';
-import { netpolMatrix } from '../../src/network/index.js';
+import { buildNetwork, netpolMatrix, workloadMatches } from '../../src/network/index.js';
 import { sharedSkipReason } from '../support/shared.js';
 import {
   CORPUS,
@@ -123,5 +123,44 @@ describe('netpol-analyzer fatal-error runs', { skip }, () => {
       }
     process.stdout.write(`# netpol-analyzer fatal-error runs: pass ${pass}, not supported ${notSupported}\n`);
     assert.deepEqual(failures, []);
+  });
+});
+
+/**
+ * Point checks (`TestDirPathEvalResults`): one connection between two owner workloads, allowed or not, through the
+ * engine's pair verdict under --compat netpol-analyzer.
+ */
+describe('netpol-analyzer eval point checks', { skip }, () => {
+  test('each recorded connection has the recorded verdict', () => {
+    const dir = corpusDir() as string;
+    const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
+      cases: Array<{
+        case: string;
+        eval_checks: Array<{ src: string; dst: string; protocol: string; port: string; allowed: boolean }>;
+      }>;
+    };
+    let checked = 0;
+    for (const c of data.cases)
+      for (const e of c.eval_checks) {
+        const net = buildNetwork(loadSnapshot([join(dir, c.case, 'manifests')]), { compat: 'netpol-analyzer' });
+        const pick = (ref: string) => {
+          const pods = net.model.pods.filter((p) => workloadMatches(ref, p));
+          assert.ok(pods.length > 0, `${c.case}: no workload ${ref}`);
+          return pods;
+        };
+        const protocol = e.protocol.toUpperCase() as 'TCP' | 'UDP' | 'SCTP';
+        for (const s of pick(e.src))
+          for (const d of pick(e.dst)) {
+            const v = net.model.evaluatePair({ type: 'pod', pod: s }, { type: 'pod', pod: d });
+            assert.equal(
+              v.allowed.contains(protocol, Number(e.port)),
+              e.allowed,
+              `${c.case}: ${e.src} => ${e.dst} ${e.protocol}/${e.port}`,
+            );
+          }
+        checked++;
+      }
+    process.stdout.write(`# netpol-analyzer eval point checks: pass ${checked}\n`);
+    assert.equal(checked, 6);
   });
 });
