@@ -118,6 +118,10 @@ describe('hub HTTP server', () => {
     assert.equal(cli.status, 2);
     assert.match(cli.stderr, /^rampart: --no-auth is only allowed on a loopback address/);
     assert.doesNotMatch(cli.stderr, /\n\s+at /, 'no stack trace');
+    const worker = runCli(['worker', '--db', join(dir, 'worker.sqlite')]);
+    assert.equal(worker.status, 2);
+    assert.match(worker.stderr, /^rampart: --db must be a postgres:\/\/ URL: workers share the scan queue/);
+    assert.doesNotMatch(worker.stderr, /\n\s+at /, 'no stack trace');
     const hub = await startHub({ port: 0, auth: false, db: join(dir, 'noauth.sqlite'), cacheDir: dir, version: 't' });
     try {
       assert.equal(hub.newToken, undefined);
