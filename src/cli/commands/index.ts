@@ -60,13 +60,13 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     names: ['image'],
     summary: 'container images: OS and language package inventory, CycloneDX/SPDX SBOMs',
     examples: ['rampart image inventory docker-archive:app.tar', 'rampart image sbom oci:./layout:app -o spdx'],
-    // `image scan` lives in vuln.ts (vulnerability engine) and joins the image group here.
+    // `image scan`/`rescan` (vulnerability engine, loaded by their actions only) join the image group here.
     load: async () => {
-      const [image, vuln] = await Promise.all([import('./image.js'), import('./vuln.js')]);
+      const [image, imageScan] = await Promise.all([import('./image.js'), import('./image-scan.js')]);
       return {
         register(program: Command) {
           image.register(program);
-          vuln.registerImageScan(program);
+          imageScan.registerImageScan(program);
         },
       };
     },
