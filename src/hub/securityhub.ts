@@ -1,11 +1,6 @@
-import {
-  type AwsSecurityFinding,
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  SecurityHubClient,
-  type WorkflowStatus,
-} from '@aws-sdk/client-securityhub';
+import { BatchUpdateFindingsCommand, SecurityHubClient, type WorkflowStatus } from '@aws-sdk/client-securityhub';
 import { toAsffFindings, type WriterContext } from '../report/index.js';
+import { sendToSecurityHub } from '../vuln/index.js';
 import type { HubStore, StoredFinding } from './store.js';
 
 export interface SecurityHubOptions {
@@ -31,16 +26,14 @@ export interface SyncReport {
   failed: Array<{ id: string; errorCode?: string; errorMessage?: string }>;
 }
 
-/** AWS: BatchImportFindings takes 1–100 findings and at most 6 MB per request; each finding at most 240 KB. */
+/** BatchUpdateFindings takes at most 100 finding identifiers per request. */
 const MAX_BATCH = 100;
-const MAX_BATCH_BYTES = 5 * 1024 * 1024;
-const MAX_FINDING_BYTES = 230 * 1024;
 /** Findings taken per pass; the next pass (or interval) takes the rest. */
 const PASS_LIMIT = 5000;
 
 /**
  * Exports new and changed hub findings to Security Hub CSPM as ASFF through the report package's ASFF writer (the
- * same mapping as `-o asff`), in batches of ≤ 100. Resolved findings are re-imported ARCHIVED with a newer
+ * same mapping as `-o asff`) and the vulnerability engine's exporter (`sendToSecurityHub`). Resolved findings are re-imported ARCHIVED with a newer
  * UpdatedAt so they close instead of lingering 90 days. A finding counts as exported only when its batch reported
  * it as a success (HTTP 200 can carry FailedCount > 0).
  */
@@ -87,59 +80,36 @@ export class SecurityHubSync {
 
   private async pass(): Promise<SyncReport> {
     const report: SyncReport = { exported: 0, archived: 0, batches: 0, workflowUpdated: 0, failed: [] };
-    const imported: Array<{ f: StoredFinding; asff: Record<string, unknown> }> = [];
     const clock = this.options.clock ?? (() => new Date());
     const asOf = this.store.now();
     const pending = await this.store.unsyncedFindings(PASS_LIMIT);
     const items = pending.flatMap((f) => {
       const asff = this.toAsff(f, clock());
-      return asff ? [{ f, asff, bytes: Buffer.byteLength(JSON.stringify(asff)) }] : [];
+      return asff ? [{ f, asff }] : [];
     });
-    let batch: typeof items = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const sent = batch;
-      batch = [];
-      bytes = 0;
-      report.batches++;
-      const out = await this.client.send(
-        new BatchImportFindingsCommand({ Findings: sent.map((s) => s.asff as unknown as AwsSecurityFinding) }),
-      );
-      const failedIds = new Set((out.FailedFindings ?? []).map((x) => x.Id));
-      if ((out.FailedCount ?? 0) > 0 && failedIds.size === 0) {
-        // A failure count without ids: nothing in this batch can be trusted as exported.
-        for (const s of sent) report.failed.push({ id: String(s.asff.Id), errorCode: 'Unknown' });
-        return;
-      }
-      for (const x of out.FailedFindings ?? []) {
-        report.failed.push({ id: x.Id ?? '', errorCode: x.ErrorCode, errorMessage: x.ErrorMessage });
-      }
-      const ok = sent.filter((s) => !failedIds.has(String(s.asff.Id)));
-      await this.store.markSynced(
-        ok.map((s) => s.f.uid),
-        asOf,
-      );
-      for (const s of ok) {
-        if (s.asff.RecordState === 'ARCHIVED') report.archived++;
-        else report.exported++;
-        imported.push(s);
-      }
-    };
-    for (const item of items) {
-      if (item.bytes > MAX_FINDING_BYTES) {
-        report.failed.push({
-          id: String(item.asff.Id),
-          errorCode: 'FindingSizeExceeded',
-          errorMessage: `${item.bytes} bytes`,
-        });
-        continue;
-      }
-      if (batch.length >= MAX_BATCH || bytes + item.bytes > MAX_BATCH_BYTES) await flush();
-      batch.push(item);
-      bytes += item.bytes;
+    if (items.length === 0) return report;
+    // The vulnerability engine's exporter (the one `image scan --securityhub` uses): batches of ≤ 100 and < 6 MB,
+    // findings over 240 KB refused, FailedCount honoured, transient failures re-sent with back-off.
+    const sent = await sendToSecurityHub(
+      items.map((i) => i.asff),
+      {
+        region: this.options.region,
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+      },
+    );
+    report.batches = sent.requests;
+    report.failed.push(...sent.failed);
+    const failedIds = new Set(sent.failed.map((x) => x.id));
+    const imported = items.filter((i) => !failedIds.has(String(i.asff.Id)));
+    await this.store.markSynced(
+      imported.map((i) => i.f.uid),
+      asOf,
+    );
+    for (const i of imported) {
+      if (i.asff.RecordState === 'ARCHIVED') report.archived++;
+      else report.exported++;
     }
-    await flush();
     await this.updateWorkflows(imported, report);
     return report;
   }

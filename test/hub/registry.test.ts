@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import { sharedPath, sharedSkipReason } from '../support/shared.js';
 import { missingTool } from '../support/tools.js';
 import { freePort } from './support/postgres.js';
 import { serveHub, stopChild } from './support/processes.js';
+import { startDockerRegistry } from './support/registry.js';
 
 const ROOTFS = ['fixtures', 'rootfs', 'alpine-minirootfs-3.12.12-x86_64.tar.gz'];
 const SECDB = ['vulndb', 'Alpine', 'secdb-2020', 'v3.11'];
@@ -69,33 +70,12 @@ test('scan on push with real parts: docker-registry notifies the hub, skopeo pus
     ]);
     assert.ok(hub.token, `a token is printed on first start:\n${hub.stderr()}`);
     const auth = { authorization: `Bearer ${hub.token}` };
-    mkdirSync(join(dir, 'storage'));
-    writeFileSync(
-      join(dir, 'registry.yml'),
-      [
-        'version: 0.1',
-        'log: { level: error }',
-        `storage: { filesystem: { rootdirectory: ${join(dir, 'storage')} } }`,
-        `http: { addr: 127.0.0.1:${registryPort}, secret: test-only-secret }`,
-        'notifications:',
-        '  endpoints:',
-        '    - name: rampart-hub',
-        `      url: ${hub.url}/webhooks/registry`,
-        '      headers:',
-        `        Authorization: [Bearer ${secret}]`,
-        '      timeout: 2s',
-        '      threshold: 3',
-        '      backoff: 1s',
-        '      ignoredmediatypes: [application/octet-stream]',
-        '',
-      ].join('\n'),
-    );
-    registry = spawn('docker-registry', ['serve', join(dir, 'registry.yml')], { stdio: 'ignore', cwd: dir });
-    await until(
-      async () => ((await fetch(`http://127.0.0.1:${registryPort}/v2/`)).ok ? true : undefined),
-      20_000,
-      'docker-registry to answer',
-    );
+    registry = (
+      await startDockerRegistry(dir, {
+        port: registryPort,
+        notify: { url: `${hub.url}/webhooks/registry`, secret },
+      })
+    ).child;
 
     // 3. Push by tag; the registry announces the manifest digest; the hub queues and scans that digest.
     run(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,9 @@ import pg from 'pg';
 import { pack } from 'tar-stream';
 import { REPO_ROOT } from '../support/cli.js';
 import { missingTool } from '../support/tools.js';
-import { freePort, postgresSkipReason, startPostgres, type TempPostgres } from './support/postgres.js';
+import { postgresSkipReason, startPostgres, type TempPostgres } from './support/postgres.js';
 import { serveHub, stopChild } from './support/processes.js';
+import { startDockerRegistry } from './support/registry.js';
 
 const skip = postgresSkipReason() ?? missingTool('docker-registry');
 const IMAGES = 200;
@@ -155,21 +156,10 @@ test('rampart worker on a real PostgreSQL (pg-boss): one hub and three worker pr
     await admin.end();
     const db = server.url.replace(/\/postgres$/, '/hub');
 
-    registryPort = await freePort();
-    mkdirSync(join(dir, 'storage'));
-    writeFileSync(
-      join(dir, 'registry.yml'),
-      [
-        'version: 0.1',
-        'log: { level: error }',
-        `storage: { filesystem: { rootdirectory: ${join(dir, 'storage')} } }`,
-        `http: { addr: 127.0.0.1:${registryPort}, secret: test-only-secret }`,
-        '',
-      ].join('\n'),
-    );
-    registry = spawn('docker-registry', ['serve', join(dir, 'registry.yml')], { stdio: 'ignore', cwd: dir });
-    const registryUrl = `http://127.0.0.1:${registryPort}`;
-    await until(async () => ((await fetch(`${registryUrl}/v2/`)).ok ? true : undefined), 20_000, 'docker-registry');
+    const started = await startDockerRegistry(dir);
+    registry = started.child;
+    registryPort = started.port;
+    const registryUrl = started.url;
     const digests = await pushImages(registryUrl, 'fleet/app', IMAGES);
     assert.equal(new Set(digests).size, IMAGES, 'distinct digests');
 
