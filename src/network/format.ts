@@ -1,4 +1,5 @@
 import { UsageError } from '../core/index.js';
+import type { ExposureResult } from './exposure.js';
 import type { Connection, Peer } from './matrix.js';
 
 export const MATRIX_FORMATS = ['txt', 'json', 'csv', 'md', 'dot'] as const;
@@ -9,6 +10,8 @@ export interface RenderOptions {
   focusConnLabel?: string;
   /** dot: workloads drawn even when no connection touches them (netpol-analyzer draws every workload in scope). */
   workloads?: Peer[];
+  /** dot: the exposure analysis drawn as dashed edges to representative peers. */
+  exposure?: ExposureResult;
 }
 
 /** Renders a connection list in netpol-analyzer's grammar for each format (docs/output.md, network section). */
@@ -56,8 +59,16 @@ export function csvField(s: string): string {
   return s.includes(',') ? `"${s}"` : s;
 }
 
+/** `ns/[pod with {...}]` → its pod and namespace labels as netpol-analyzer's graph names them. */
+function representativeParts(peer: string): { pod: string; ns: string } {
+  const at = Math.max(peer.lastIndexOf('/[pod with '), peer.lastIndexOf('/[all pods]'));
+  const unbracket = (x: string) => (x.startsWith('[') && x.endsWith(']') ? x.slice(1, -1) : x);
+  return { ns: unbracket(peer.slice(0, at)), pod: unbracket(peer.slice(at + 1)) };
+}
+
 function renderDot(conns: Connection[], opts: RenderOptions): string {
   const byNs = new Map<string, Map<string, string>>();
+  const repNs = new Map<string, Map<string, string>>();
   const others = new Set<string>();
   for (const p of [...conns.flatMap((c) => [c.src, c.dst]), ...(opts.workloads ?? [])]) {
     if (p.namespace !== undefined && p.endpoint.type === 'pod') {
@@ -66,31 +77,63 @@ function renderDot(conns: Connection[], opts: RenderOptions): string {
       m.set(p.name, p.name.slice(p.namespace.length + 1));
     } else others.add(p.name);
   }
-  const lines = ['digraph {'];
-  for (const ns of [...byNs.keys()].sort()) {
-    lines.push(
-      `\tsubgraph "cluster_${ns.replaceAll('-', '_')}[namespace]" {`,
-      '\t\tcolor="black"',
-      '\t\tfontcolor="black"',
-    );
-    const m = byNs.get(ns) as Map<string, string>;
-    for (const name of [...m.keys()].sort())
-      lines.push(`\t\t"${name}" [label="${m.get(name)}" color="blue" fontcolor="blue"]`);
-    lines.push(`\t\tlabel="${ns}[namespace]"`, '\t}');
-  }
-  for (const name of [...others].sort()) {
-    // external ranges are red; the ingress controller is a (placeholder) pod, blue like the workloads
-    const color = name === '{ingress-controller}' ? 'blue' : 'red2';
-    lines.push(`\t"${name}" [label="${name}" color="${color}" fontcolor="${color}"]`);
-  }
   const label = opts.focusConnLabel;
+  const edges: string[] = [];
   for (const c of conns) {
     // netpol-analyzer weighs edges that go "backwards" in name order heavier, keeping layouts stable
     const weight = c.src.name < c.dst.name ? '0.5' : '1';
-    lines.push(
+    edges.push(
       `\t"${c.src.name}" -> "${c.dst.name}" [label="${label ?? c.conns.toString()}" color="gold2" fontcolor="darkgreen" weight=${weight}]`,
     );
   }
-  lines.push('}');
+  let entireCluster = false;
+  for (const [dir, list] of [
+    ['egress', opts.exposure?.egress ?? []],
+    ['ingress', opts.exposure?.ingress ?? []],
+  ] as const)
+    for (const l of list) {
+      if (l.peer.endsWith('[External]')) continue; // already an edge of the connection list
+      let node = l.peer;
+      if (l.peer === 'entire-cluster') entireCluster = true;
+      else {
+        const { pod, ns } = representativeParts(l.peer);
+        node = `${pod}_in_${ns}`;
+        // representative peers get groups of their own, even in a namespace that exists
+        const group = repNs.get(ns) ?? new Map<string, string>();
+        repNs.set(ns, group);
+        group.set(node, pod);
+      }
+      edges.push(
+        dir === 'ingress'
+          ? `\t"${node}" -> "${l.workload}" [label="${l.conns}" color="darkorange2" fontcolor="darkgreen" weight=1 style=dashed]`
+          : `\t"${l.workload}" -> "${node}" [label="${l.conns}" color="darkorange4" fontcolor="darkgreen" weight=0.5 style=dashed]`,
+      );
+    }
+  const lines = ['digraph {'];
+  for (const [groups, color] of [
+    [byNs, 'black'],
+    [repNs, 'red2'],
+  ] as const)
+    for (const ns of [...groups.keys()].sort()) {
+      lines.push(
+        `\tsubgraph "cluster_${ns.replaceAll('-', '_')}[namespace]" {`,
+        `\t\tcolor="${color}"`,
+        `\t\tfontcolor="${color}"`,
+      );
+      const m = groups.get(ns) as Map<string, string>;
+      for (const name of [...m.keys()].sort()) {
+        const nodeColor = color === 'red2' ? 'red2' : 'blue';
+        lines.push(`\t\t"${name}" [label="${m.get(name)}" color="${nodeColor}" fontcolor="${nodeColor}"]`);
+      }
+      lines.push(`\t\tlabel="${ns}[namespace]"`, '\t}');
+    }
+  const externals = [...others].map((name) => {
+    // external ranges are red; the ingress controller is a (placeholder) pod, blue like the workloads
+    const color = name === '{ingress-controller}' ? 'blue' : 'red2';
+    return `\t"${name}" [label="${name}" color="${color}" fontcolor="${color}"]`;
+  });
+  if (entireCluster)
+    externals.push('\t"entire-cluster" [label="entire-cluster" color="red2" fontcolor="red2" shape=diamond]');
+  lines.push(...externals.sort(), ...edges.sort(), '}');
   return lines.join('\n');
 }

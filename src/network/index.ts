@@ -1,4 +1,4 @@
-import { type ScanResult, UsageError } from '../core/index.js';
+import type { ScanResult } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
 import { ConnSet } from './conn.js';
@@ -137,13 +137,13 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
 }
 
 function exposureText(model: NetworkModel, conns: Connection[], req: MatrixRequest, connlistText: string): string {
-  if (req.format === 'dot')
-    throw new UsageError('--exposure with -o dot is not supported yet; use txt, json, csv or md');
   const focus = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
   const result = computeExposure(model, conns, {
     inScope: focus ? (pod) => focus.some((f) => workloadMatches(f, pod)) : undefined,
     focusDirection: focus ? req.focusDirection : undefined,
   });
+  if (req.format === 'dot')
+    return renderConnlist(conns, 'dot', { workloads: workloadsInScope(model, req), exposure: result });
   const rows = req.format === 'json' ? (JSON.parse(renderConnlist(conns, 'json')) as unknown[]) : [];
   return renderExposure(result, req.format, connlistText, rows);
 }

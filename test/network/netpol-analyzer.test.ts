@@ -33,12 +33,6 @@ function unsupported(run: RecordedRun): string | undefined {
   return undefined;
 }
 
-/** Formats not produced for a run yet (counted as not supported). */
-function unsupportedFormat(run: RecordedRun, fmt: string): string | undefined {
-  if (fmt === 'dot' && run.flags.includes('--exposure')) return 'exposure graph (dot) is not implemented';
-  return undefined;
-}
-
 /** Runs of supported features that still differ, with the reason (also listed in docs/conformance.md). */
 const KNOWN_DIFFERENCES: Record<string, string> = {};
 
@@ -65,7 +59,7 @@ describe('netpol-analyzer recorded runs (--compat netpol-analyzer)', { skip }, (
           const expected = readFileSync(join(dir, caseName, expectedFile), 'utf8');
           if (expected.includes('{ingress-controller}') && !run.category.startsWith('multi-network'))
             run.category = 'Ingress/Route';
-          const reason = unsupported(run) ?? unsupportedFormat(run, fmt) ?? KNOWN_DIFFERENCES[id];
+          const reason = unsupported(run) ?? KNOWN_DIFFERENCES[id];
           const key = `${run.category} | ${run.kind} | ${fmt}`;
           let ok = false;
           try {
