@@ -1,6 +1,5 @@
 import { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 import type { NetworkModel } from './engine.js';
-import { csvField } from './format.js';
 import { type Connection, cmp } from './matrix.js';
 import { type Direction, type NetPod, type NpPeer, type NpRule, type Selector, selectorMatches } from './model.js';
 
@@ -27,6 +26,11 @@ export interface ExposureResult {
 }
 
 export const ENTIRE_CLUSTER = 'entire-cluster';
+
+/** A csv field, quoted when it holds a comma (netpol-analyzer's csv). */
+export function csvField(s: string): string {
+  return s.includes(',') ? `"${s}"` : s;
+}
 const METADATA_NAME = 'kubernetes.io/metadata.name';
 
 /** A selector as netpol-analyzer prints it: `{k=v,...,{Key:k,Operator:Op,Values:[a b],},...}`. */

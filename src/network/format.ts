@@ -1,5 +1,5 @@
 import { UsageError } from '../core/index.js';
-import type { ExposureResult } from './exposure.js';
+import { csvField, type ExposureResult } from './exposure.js';
 import type { Connection, Peer } from './matrix.js';
 
 export const MATRIX_FORMATS = ['txt', 'json', 'csv', 'md', 'dot'] as const;
@@ -52,11 +52,6 @@ export function renderConnlist(conns: Connection[], format: string, opts: Render
     default:
       throw new UsageError(`output format "${format}" is not supported; use one of ${MATRIX_FORMATS.join(', ')}`);
   }
-}
-
-/** A csv field, quoted when it holds a comma (netpol-analyzer's csv). */
-export function csvField(s: string): string {
-  return s.includes(',') ? `"${s}"` : s;
 }
 
 /** `ns/[pod with {...}]` → its pod and namespace labels as netpol-analyzer's graph names them. */
