@@ -16,10 +16,13 @@ export async function pushAudit(
 ): Promise<Awaited<ReturnType<typeof pushFindings>>> {
   // Loaded on use: the hub client pulls in the hub's modules, which an audit without --push never needs.
   const { pushFindings } = await import('../hub/index.js');
-  const { audit: _details, ...scan } = result;
+  const { audit: details, ...scan } = result;
+  // The namespace graph goes along so the hub's Reachability page can draw this cluster.
+  const reachability = details?.reachability;
   return pushFindings(hubUrl, scan, {
     source: 'audit',
     covered: coveredOf(result),
+    ...(reachability ? { context: { reachability } } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(options.token ? { token: options.token } : {}),
   });

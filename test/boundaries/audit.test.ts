@@ -178,6 +178,14 @@ describe('runAudit --images: workload images read by the images engine, matched 
       assert.equal(list.status, 200);
       const body = (await list.json()) as { items?: Array<{ ruleId?: string }>; total?: number };
       assert.ok(JSON.stringify(body).includes(TEST_ADVISORY_ID));
+      // The namespace graph travels with the findings and feeds the hub's Reachability page.
+      const reach = await fetch(`${hub.url}/api/v1/reachability?cluster=acme-test`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(reach.status, 200);
+      const graph = (await reach.json()) as { edges: unknown[] | null; namespaces: string[] };
+      assert.deepEqual(graph.edges, result.audit?.reachability);
+      assert.ok(graph.namespaces.length > 1, JSON.stringify(graph.namespaces));
       await assert.rejects(pushAudit(hub.url, result, { token: 'wrong' }), /API token/);
     } finally {
       await hub.close();
