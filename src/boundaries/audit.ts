@@ -1,4 +1,4 @@
-import { accessRisks } from '../access/index.js';
+import { type AccessModel, accessRisks } from '../access/index.js';
 import { lint } from '../config/index.js';
 import {
   type Finding,
@@ -14,6 +14,7 @@ import { inventoryImage, type RegistryOptions } from '../image/index.js';
 import { allContainers, expandWorkloads, type LoadedObject, loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { lintNetwork } from '../network/index.js';
 import { type AdvisoryDb, openExistingAdvisoryDb, scanInventory } from '../vuln/index.js';
+import { type AccessContext, accessContextOf } from './access-context.js';
 import { BUILTIN_ROLES_VERSION, withBuiltinRoles } from './builtin-roles.js';
 import {
   accessModelOf,
@@ -89,6 +90,22 @@ const coveredByResult = new WeakMap<AuditResult, ResourceRef[]>();
 
 export function coveredOf(result: AuditResult): ResourceRef[] {
   return coveredByResult.get(result) ?? [];
+}
+
+/** The access model the audit judged with (built-in roles added), kept beside the result for `--push`. */
+const accessModelByResult = new WeakMap<AuditResult, AccessModel>();
+
+/**
+ * The who-can answers of the hub's sensitive questions for the audit's namespaces; undefined when the access engine
+ * could not build its model.
+ */
+export function accessContextOfAudit(result: AuditResult): AccessContext | undefined {
+  const model = accessModelByResult.get(result);
+  if (!model) return undefined;
+  return accessContextOf(
+    model,
+    result.audit.namespaces.map((n) => n.namespace),
+  );
 }
 
 function objectRef(o: LoadedObject): ResourceRef {
@@ -408,6 +425,7 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
     errors: dedupeProblems(errors),
     audit: details,
   };
+  if (model.available) accessModelByResult.set(result, builtins?.model ?? model.value);
   coveredByResult.set(result, [
     ...snapshot.objects.filter((o) => !o.synthesized).map((o) => objectRef(o)),
     ...images.map((inv) => ({

@@ -1,5 +1,5 @@
 import type { pushFindings } from '../hub/index.js';
-import { type AuditResult, coveredOf } from './audit.js';
+import { type AuditResult, accessContextOfAudit, coveredOf } from './audit.js';
 
 export interface AuditPushOptions {
   /** Hub API token; default `$RAMPART_HUB_TOKEN`. */
@@ -19,10 +19,13 @@ export async function pushAudit(
   const { audit: details, ...scan } = result;
   // The namespace graph goes along so the hub's Reachability page can draw this cluster.
   const reachability = details?.reachability;
+  // The who-can answers of a fixed list of sensitive questions per namespace feed its "Who can" page.
+  const access = accessContextOfAudit(result);
+  const context = { ...(reachability ? { reachability } : {}), ...(access ? { access } : {}) };
   return pushFindings(hubUrl, scan, {
     source: 'audit',
     covered: coveredOf(result),
-    ...(reachability ? { context: { reachability } } : {}),
+    ...(reachability || access ? { context } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(options.token ? { token: options.token } : {}),
   });

@@ -87,7 +87,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/api/v1/findings:batch': {
         post: {
           summary:
-            'ingest one scan (a ScanResult, optionally wrapped with cluster/source/covered/context; context.reachability = namespace edges {from, to, connections})',
+            'ingest one scan (a ScanResult, optionally wrapped with cluster/source/covered/context; context.reachability = namespace edges {from, to, connections}; context.access = who-can answers {questions, subjectCap, answers})',
           requestBody: json({
             oneOf: [
               ref('ScanResult'),
@@ -171,6 +171,67 @@ export function openApiDocument(version: string): Record<string, unknown> {
                   items: {
                     type: 'object',
                     properties: { from: str, to: str, connections: str, ranges: { type: 'array', items: str } },
+                  },
+                },
+                reason: str,
+              },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/access': {
+        get: {
+          summary:
+            'who-can answers of a cluster from the latest scan that carried them (`rampart audit --push`): per namespace and sensitive question, the subjects (capped at subjectCap; total counts all), the IAM principals behind them and the granting binding; q = question id, filter = text in subject, binding or principal',
+          parameters: params({ cluster: str, namespace: str, q: str, filter: str }),
+          responses: {
+            '200': json({
+              type: 'object',
+              properties: {
+                cluster: str,
+                scanId: { type: ['string', 'null'] },
+                createdAt: { type: ['string', 'null'] },
+                questions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { id: str, verb: str, group: str, resource: str, subresource: str, scope: str },
+                  },
+                },
+                namespaces: { type: 'array', items: str },
+                subjectCap: { type: ['integer', 'null'] },
+                answers: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      namespace: str,
+                      question: str,
+                      total: { type: 'integer' },
+                      unknowns: { type: 'array', items: str },
+                      subjects: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            kind: str,
+                            name: str,
+                            namespace: str,
+                            via: str,
+                            file: str,
+                            line: { type: 'integer' },
+                            iam: {
+                              type: 'array',
+                              items: {
+                                type: 'object',
+                                properties: { principalArn: str, via: str, inactive: str },
+                              },
+                            },
+                          },
+                        },
+                      },
+                    },
                   },
                 },
                 reason: str,

@@ -157,6 +157,26 @@ export async function buildHubApp(o: HubAppOptions): Promise<FastifyInstance> {
     { schema: { querystring: { type: 'object', properties: { cluster: { type: 'string' } } } } },
     async (req) => o.store.reachability((req.query as { cluster?: string }).cluster ?? ''),
   );
+  app.get(
+    '/api/v1/access',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            cluster: { type: 'string' },
+            namespace: { type: 'string' },
+            q: { type: 'string' },
+            filter: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { cluster, namespace, q, filter } = req.query as Record<string, string | undefined>;
+      return o.store.access(cluster ?? '', { namespace, question: q, filter });
+    },
+  );
   app.get('/api/v1/namespaces', async (req) => {
     const { cluster } = req.query as { cluster?: string };
     return o.store.listNamespaces(cluster);

@@ -12,6 +12,7 @@ import {
   severityRank,
   vulnerabilityOf,
 } from '../core/index.js';
+import { type AccessContext, type ClusterAccess, selectAccess, validateAccessContext } from './access.js';
 import type { HubDb } from './db.js';
 import { type FindingsTable, type HubDatabase, type ImagesTable, resourceNameOf } from './schema.js';
 
@@ -45,6 +46,8 @@ export interface ReachabilityEdge {
 
 export interface ScanContext {
   reachability?: ReachabilityEdge[];
+  /** Who-can answers of sensitive questions per namespace (`rampart audit --push`). */
+  access?: AccessContext;
 }
 
 export interface ClusterReachability {
@@ -758,6 +761,36 @@ export class HubStore {
     return { cluster, scanId: row.id, createdAt: row.created_at, namespaces, edges };
   }
 
+  /** The who-can answers of the latest scan of `cluster` that carried them, narrowed by namespace/question/text. */
+  async access(
+    cluster: string,
+    query: { namespace?: string; question?: string; filter?: string } = {},
+  ): Promise<ClusterAccess> {
+    const row = await this.db
+      .selectFrom('scans')
+      .select(['id', 'created_at', 'context'])
+      .where('cluster', '=', cluster)
+      .where('context', 'like', '%"access":{%')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const access = row?.context ? (JSON.parse(row.context) as ScanContext).access : undefined;
+    if (!row || !access) {
+      return {
+        cluster,
+        scanId: null,
+        createdAt: null,
+        questions: [],
+        namespaces: [],
+        subjectCap: null,
+        answers: [],
+        reason: 'no scan of this cluster carried who-can answers (push an audit: rampart audit --push)',
+      };
+    }
+    return selectAccess({ cluster, scanId: row.id, createdAt: row.created_at }, access, query);
+  }
+
   async getScan(id: string): Promise<ScanRow | undefined> {
     const row = await this.db.selectFrom('scans').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toScan(row) : undefined;
@@ -1208,8 +1241,10 @@ function validateContext(context: unknown): ScanContext | undefined {
   if (typeof context !== 'object' || Array.isArray(context)) {
     throw new InputError('expected an object', { field: 'context' });
   }
+  const raw = context as Record<string, unknown>;
+  const access = raw.access === undefined ? undefined : validateAccessContext(raw.access);
   const reachability = (context as ScanContext).reachability;
-  if (reachability === undefined) return {};
+  if (reachability === undefined) return access ? { access } : {};
   if (!Array.isArray(reachability)) throw new InputError('expected an array', { field: 'context.reachability' });
   reachability.forEach((e, i) => {
     for (const key of ['from', 'to', 'connections'] as const) {
@@ -1225,6 +1260,7 @@ function validateContext(context: unknown): ScanContext | undefined {
       connections: e.connections,
       ...(Array.isArray(e.ranges) ? { ranges: e.ranges.map(String) } : {}),
     })),
+    ...(access ? { access } : {}),
   };
 }
 

@@ -62,7 +62,50 @@ function sampleFindings(): Finding[] {
   return out;
 }
 
-test('dashboard in Debian chromium (playwright-core, headless): token prompt, overview, filter findings, open an image, namespaces, reachability matrix; no external requests', {
+function sampleAccess() {
+  const masters = {
+    kind: 'Group',
+    name: 'system:masters',
+    iam: [{ principalArn: 'arn:aws:iam::111122223333:role/ops-admin', via: 'aws-auth mapRoles' }],
+    via: 'system:masters (unconditional)',
+  };
+  const deployer = {
+    kind: 'ServiceAccount',
+    namespace: 'ci',
+    name: 'deployer',
+    iam: [],
+    via: 'RoleBinding shop/deployer → ClusterRole edit',
+    file: 'rbac.yaml',
+    line: 12,
+  };
+  const devs = {
+    kind: 'Group',
+    name: 'shop-devs',
+    iam: [
+      { principalArn: 'arn:aws:iam::111122223333:role/shop-dev', via: 'access entry' },
+      {
+        principalArn: 'arn:aws:iam::111122223333:role/aws-reserved/sso/dev',
+        via: 'aws-auth mapRoles',
+        inactive: 'role ARN has a path; aws-auth never matches it',
+      },
+    ],
+    via: 'RoleBinding shop/devs → Role secret-reader',
+  };
+  return {
+    questions: [
+      { id: 'get secrets', verb: 'get', group: '', resource: 'secrets', scope: 'namespace' as const },
+      { id: '* * (cluster-wide)', verb: '*', group: '*', resource: '*', scope: 'cluster' as const },
+    ],
+    subjectCap: 50,
+    answers: [
+      { namespace: 'shop', question: 'get secrets', subjects: [masters, deployer, devs], total: 3, unknowns: [] },
+      { namespace: 'pay', question: 'get secrets', subjects: [masters], total: 1, unknowns: [] },
+      { namespace: '(cluster)', question: '* * (cluster-wide)', subjects: [masters], total: 1, unknowns: [] },
+    ],
+  };
+}
+
+test('dashboard in Debian chromium (playwright-core, headless): token prompt, overview, filter findings, open an image, namespaces, reachability matrix, who-can explorer; no external requests', {
   skip: missingTool('chromium'),
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-hub-web-'));
@@ -110,6 +153,8 @@ test('dashboard in Debian chromium (playwright-core, headless): token prompt, ov
           { from: 'external', to: 'shop', connections: 'TCP 80', ranges: ['0.0.0.0-255.255.255.255'] },
           { from: 'shop', to: 'shop', connections: 'All Connections' },
         ],
+        // The who-can answers `rampart audit --push` sends (shape of src/boundaries/access-context.ts).
+        access: sampleAccess(),
       },
     });
     await hub.store.recordImage({
@@ -184,9 +229,30 @@ test('dashboard in Debian chromium (playwright-core, headless): token prompt, ov
     assert.equal(await page.getByTestId('reach-pay-shop').textContent(), '', 'nothing allowed pay → shop');
     await page.screenshot({ path: join(OUTPUT, 'hub-dashboard-reachability.png'), fullPage: true });
 
+    // 6. Who can: get secrets in shop → three subjects; filter by text to the IAM-backed group.
+    await page.getByRole('link', { name: 'Who can' }).click();
+    await page.getByTestId('whocan-table').waitFor();
+    await page.locator('select[name=namespace]').selectOption('shop');
+    await page.locator('select[name=question]').selectOption('get secrets');
+    await page.getByTestId('whocan-row').nth(2).waitFor();
+    assert.equal(await page.getByTestId('whocan-row').count(), 3);
+    await page.locator('input[name=subject-filter]').fill('shop-dev');
+    await page.getByTestId('whocan-row').nth(1).waitFor({ state: 'detached' });
+    const only = (await page.getByTestId('whocan-row').textContent()) ?? '';
+    assert.match(only, /Group shop-devs/);
+    assert.match(only, /arn:aws:iam::111122223333:role\/shop-dev \(access entry\)/);
+    assert.match(only, /inactive: role ARN has a path/);
+    assert.match(only, /RoleBinding shop\/devs → Role secret-reader/);
+    await page.screenshot({ path: join(OUTPUT, 'hub-dashboard-whocan.png'), fullPage: true });
+    // The cluster-wide question is answered once, whatever namespace is picked.
+    await page.locator('input[name=subject-filter]').fill('');
+    await page.locator('select[name=question]').selectOption('* * (cluster-wide)');
+    await page.getByTestId('whocan-row').nth(1).waitFor({ state: 'detached' });
+    assert.match((await page.getByTestId('whocan-row').textContent()) ?? '', /system:masters.*ops-admin/);
+
     assert.deepEqual(foreign, [], 'the dashboard makes no external requests');
     assert.deepEqual(consoleErrors, []);
-    t.diagnostic(`screenshots: ${OUTPUT}/hub-dashboard-{overview,findings,image,namespaces,reachability}.png`);
+    t.diagnostic(`screenshots: ${OUTPUT}/hub-dashboard-{overview,findings,image,namespaces,reachability,whocan}.png`);
   } finally {
     await browser.close();
     await hub.close();

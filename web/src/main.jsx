@@ -526,6 +526,141 @@ function Reachability({ route }) {
   );
 }
 
+/** Who holds a sensitive grant in a namespace: subject → IAM principals → binding, from the latest pushed audit. */
+function WhoCan({ route }) {
+  const clusters = useApi('clusters');
+  const query = parseQuery(route);
+  const [cluster, setCluster] = useState(query.cluster ?? '');
+  const [namespace, setNamespace] = useState(query.namespace ?? '');
+  const [question, setQuestion] = useState(query.q ?? '');
+  const [text, setText] = useState('');
+  const chosen = cluster || clusters.data?.[0]?.name || '';
+  const { data, error } = useApi('access', { cluster: chosen });
+  if (error || clusters.error) return <Failure error={error ?? clusters.error} />;
+  if (!data || !clusters.data) return <p className="muted">Loading…</p>;
+  const ns = namespace && data.namespaces.includes(namespace) ? namespace : (data.namespaces[0] ?? '');
+  const wanted = data.questions.find((q) => q.id === question) ?? data.questions[0];
+  // Cluster-wide questions are answered once, under "(cluster)".
+  const where = wanted?.scope === 'cluster' ? '(cluster)' : ns;
+  const answer = data.answers.find((a) => a.namespace === where && a.question === wanted?.id);
+  const needle = text.trim().toLowerCase();
+  const subjects = (answer?.subjects ?? []).filter(
+    (s) =>
+      !needle ||
+      [s.kind, s.namespace ?? '', s.name, s.via, ...s.iam.map((l) => l.principalArn)]
+        .join(' ')
+        .toLowerCase()
+        .includes(needle),
+  );
+  const select = (name, value, onChange, options) => (
+    <label>
+      {name}{' '}
+      <select name={name} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>{' '}
+    </label>
+  );
+  return (
+    <section>
+      <h2>Who can</h2>
+      <div className="filters">
+        {select(
+          'cluster',
+          chosen,
+          setCluster,
+          clusters.data.map((c) => c.name),
+        )}
+        {data.scanId &&
+          select(
+            'namespace',
+            ns,
+            setNamespace,
+            data.namespaces.filter((n) => n !== '(cluster)'),
+          )}
+        {data.scanId &&
+          select(
+            'question',
+            wanted?.id ?? '',
+            setQuestion,
+            data.questions.map((q) => q.id),
+          )}
+        {data.scanId && (
+          <label>
+            subject{' '}
+            <input
+              name="subject-filter"
+              placeholder="filter by name, binding, ARN"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+            />
+          </label>
+        )}
+      </div>
+      {!data.scanId ? (
+        <p className="muted" data-testid="whocan-reason">
+          {data.reason}
+        </p>
+      ) : (
+        <>
+          <p className="muted">
+            From the audit of {data.createdAt}: who may <b>{wanted?.id}</b>{' '}
+            {wanted?.scope === 'cluster' ? 'cluster-wide' : `in ${ns}`} — {answer?.total ?? 0} subject(s)
+            {answer && answer.total > answer.subjects.length
+              ? `, the first ${answer.subjects.length} listed (the audit sends at most ${data.subjectCap})`
+              : ''}
+            .
+          </p>
+          <table data-testid="whocan-table">
+            <thead>
+              <tr>
+                <th>subject</th>
+                <th>IAM principals</th>
+                <th>granted by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {subjects.map((s) => (
+                <tr key={`${s.kind}/${s.namespace ?? ''}/${s.name}/${s.via}`} data-testid="whocan-row">
+                  <td>
+                    {s.kind} {s.namespace ? `${s.namespace}/` : ''}
+                    {s.name}
+                  </td>
+                  <td>
+                    {s.iam.length === 0 ? (
+                      <span className="muted">none known</span>
+                    ) : (
+                      s.iam.map((l) => (
+                        <div key={`${l.principalArn}/${l.via}`} className={l.inactive ? 'muted' : ''}>
+                          {l.principalArn} <span className="muted">({l.via})</span>
+                          {l.inactive ? ` — inactive: ${l.inactive}` : ''}
+                        </div>
+                      ))
+                    )}
+                  </td>
+                  <td>
+                    {s.via}
+                    {s.file ? <span className="muted"> [{`${s.file}${s.line ? `:${s.line}` : ''}`}]</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {subjects.length === 0 && <p className="muted">No subject matches.</p>}
+          {(answer?.unknowns ?? []).map((u) => (
+            <p key={u} className="muted">
+              unknown: {u}
+            </p>
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
+
 function App() {
   const route = useHashRoute();
   const path = route.split('?')[0];
@@ -540,6 +675,7 @@ function App() {
   else if (path === '/findings') page = <Findings key={route} route={route} />;
   else if (path === '/namespaces') page = <Namespaces />;
   else if (path === '/reachability') page = <Reachability key={route} route={route} />;
+  else if (path === '/who-can') page = <WhoCan key={route} route={route} />;
   else page = <Overview />;
   const tab = (href, label) => (
     <a
@@ -559,6 +695,7 @@ function App() {
           {tab('#/images', 'Images')}
           {tab('#/namespaces', 'Namespaces')}
           {tab('#/reachability', 'Reachability')}
+          {tab('#/who-can', 'Who can')}
         </nav>
         {getToken() && (
           <button type="button" className="link" onClick={logout}>
