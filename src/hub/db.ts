@@ -7,6 +7,7 @@ import {
   type Migration,
   Migrator,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   sql,
 } from 'kysely';
@@ -56,7 +57,7 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
     sqlite.pragma('cache_size = -65536');
     sqlite.pragma('mmap_size = 268435456');
     sqlite.pragma('temp_store = MEMORY');
-    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     hub = {
       db,
       dialect: 'sqlite',
@@ -75,6 +76,38 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
     throw new UsageError(`--db ${hub.location}: cannot open or migrate the hub database: ${message}`);
   }
   return hub;
+}
+
+/** Prepared statements kept per SQL text (most recently used first out of the map last). */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely prepares every query again; compiling a 400-row upsert costs about as much as running it, and the same
+ * few statements repeat for each ingest batch and list request. Kysely's single SQLite connection runs one query
+ * at a time, so a cached statement is never busy when it is reused.
+ */
+function withStatementCache(sqlite: Database.Database): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
 }
 
 function redactUrl(url: string): string {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import {
   FINDING_STATUSES,
   type Finding,
@@ -13,7 +13,7 @@ import {
   vulnerabilityOf,
 } from '../core/index.js';
 import { type AccessContext, type ClusterAccess, selectAccess, validateAccessContext } from './access.js';
-import type { HubDb } from './db.js';
+import type { DialectName, HubDb } from './db.js';
 import { type FindingsTable, type HubDatabase, type ImagesTable, resourceNameOf } from './schema.js';
 
 export const WORKFLOWS = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'] as const;
@@ -269,10 +269,7 @@ export class HubStore {
       const byUid = new Map<string, Finding>();
       for (const f of open) byUid.set(uidOf(cluster, f.id), f);
       const existing = new Map<string, PriorState>();
-      for (const uids of chunks([...byUid.keys()])) {
-        const rows = await trx.selectFrom('findings').select(PRIOR_COLUMNS).where('uid', 'in', uids).execute();
-        for (const r of rows) existing.set(r.uid, r);
-      }
+      for (const r of await priorStates(trx, this.hub.dialect, [...byUid.keys()])) existing.set(r.uid, r);
       // One upsert for new and seen-again findings: the row is computed here from the stored state, so both
       // dialects run the same multi-row statement instead of one UPDATE per finding.
       const rows: FindingsTable[] = [];
@@ -301,17 +298,7 @@ export class HubStore {
         row.securityhub_workflow = prior.securityhub_workflow;
         rows.push(row);
       }
-      for (const part of chunks(rows, UPSERT_CHUNK)) {
-        await trx
-          .insertInto('findings')
-          .values(part)
-          .onConflict((oc) =>
-            oc
-              .column('uid')
-              .doUpdateSet((eb) => Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-          )
-          .execute();
-      }
+      await upsertFindings(trx, this.hub.dialect, rows);
       summary.stored = byUid.size;
 
       // Resolution: findings of a covered resource not seen in this scan, and ids now reported as pass/skipped.
@@ -1004,6 +991,49 @@ export function scopeOf(r: ResourceRef): string {
       return `aws|${r.arn}`;
     case 'file':
       return `file|${r.path}`;
+  }
+}
+
+/** The stored state of the given findings: one `= any($1)` on PostgreSQL, IN lists of CHUNK on SQLite. */
+async function priorStates(trx: Kysely<HubDatabase>, dialect: DialectName, uids: string[]): Promise<PriorState[]> {
+  const select = trx.selectFrom('findings').select(PRIOR_COLUMNS);
+  if (dialect === 'postgres') {
+    return uids.length ? select.where(sql<boolean>`uid = any(${uids}::text[])`).execute() : [];
+  }
+  const out: PriorState[] = [];
+  for (const part of chunks(uids)) out.push(...(await select.where('uid', 'in', part).execute()));
+  return out;
+}
+
+/**
+ * Inserts or rewrites whole finding rows. PostgreSQL gets the batch as one array per column through `unnest` — one
+ * statement with 27 parameters however many rows; SQLite gets multi-row statements of UPSERT_CHUNK rows, all but the
+ * last one the same SQL so the prepared statement is reused.
+ */
+async function upsertFindings(trx: Kysely<HubDatabase>, dialect: DialectName, rows: FindingsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const onConflict = sql.join(UPSERT_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
+  if (dialect === 'postgres') {
+    const columns = ['uid', ...UPSERT_COLUMNS] as const;
+    const arrays = columns.map((c) => {
+      const values = rows.map((r) => r[c]);
+      return c === 'severity_rank' ? sql`${values}::integer[]` : sql`${values}::text[]`;
+    });
+    await sql`insert into findings (${sql.join(columns.map((c) => sql.ref(c)))})
+      select * from unnest(${sql.join(arrays)})
+      on conflict (uid) do update set ${onConflict}`.execute(trx);
+    return;
+  }
+  for (const part of chunks(rows, UPSERT_CHUNK)) {
+    await trx
+      .insertInto('findings')
+      .values(part)
+      .onConflict((oc) =>
+        oc
+          .column('uid')
+          .doUpdateSet((eb) => Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+      )
+      .execute();
   }
 }
 
