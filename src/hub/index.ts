@@ -4,6 +4,7 @@ export { type PushOptions, pushFindings } from './client.js';
 export { type DialectName, type HubDb, openHubDb } from './db.js';
 export { openApiDocument } from './openapi.js';
 export { PgBossQueue, type PgBossQueueOptions } from './pgboss.js';
+export { type PushFileOptions, type PushFileReport, pushFindingsFile, readFindingsFile } from './push-file.js';
 export {
   type Job,
   type JobHandler,

@@ -57,6 +57,12 @@ export const COMMAND_GROUPS: CommandGroup[] = [
     load: () => import('./serve.js'),
   },
   {
+    names: ['hub'],
+    summary: 'hub push: send a saved -o json result to AWS Security Hub or a Rampart hub',
+    examples: ['rampart hub push scan.json --to securityhub --region eu-west-1 --aws-account-id 111122223333'],
+    load: () => import('./hub.js'),
+  },
+  {
     names: ['image'],
     summary: 'container images: OS and language package inventory, CycloneDX/SPDX SBOMs',
     examples: ['rampart image inventory docker-archive:app.tar', 'rampart image sbom oci:./layout:app -o spdx'],

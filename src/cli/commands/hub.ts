@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { pushFindingsFile } from '../../hub/index.js';
+import { TOOL_VERSION } from '../version.js';
+
+interface HubPushOptions {
+  to: string;
+  region?: string;
+  awsAccountId?: string;
+  productArn?: string;
+  securityhubEndpoint?: string;
+  cluster?: string;
+}
+
+export function register(program: Command): void {
+  const hub = program.command('hub').description('send saved results to AWS Security Hub or a Rampart hub');
+  hub
+    .command('push')
+    .description('import the findings of a saved `-o json` result into AWS Security Hub or a Rampart hub')
+    .argument('<findings.json>', 'the -o json output of any rampart command (image scan, audit, lint, …)')
+    .requiredOption('--to <target>', '"securityhub" (BatchImportFindings) or a hub URL (token from $RAMPART_HUB_TOKEN)')
+    .option('--region <region>', 'Security Hub Region (default $AWS_REGION)')
+    .option('--aws-account-id <id>', 'Security Hub: 12-digit account the findings belong to (default $AWS_ACCOUNT_ID)')
+    .option('--product-arn <arn>', "Security Hub product ARN (default: the account's own default product)")
+    .option('--securityhub-endpoint <url>', 'Security Hub endpoint (default: AWS)')
+    .option('--cluster <name>', 'cluster name: ASFF resource ids and hub grouping')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rampart image scan oci:build/app -o json --output-file app.json --fail-on never\n  rampart hub push app.json --to securityhub --region eu-west-1 --aws-account-id 111122223333\n  RAMPART_HUB_TOKEN=… rampart hub push audit.json --to https://hub.example:8080 --cluster prod',
+    )
+    .action(async (file: string, opts: HubPushOptions) => {
+      const report = await pushFindingsFile(file, {
+        to: opts.to,
+        toolVersion: TOOL_VERSION,
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.awsAccountId ? { accountId: opts.awsAccountId } : {}),
+        ...(opts.productArn ? { productArn: opts.productArn } : {}),
+        ...(opts.securityhubEndpoint ? { endpoint: opts.securityhubEndpoint } : {}),
+        ...(opts.cluster ? { cluster: opts.cluster } : {}),
+      });
+      if (report.target === 'securityhub') {
+        const s = report.securityHub;
+        process.stdout.write(
+          `Security Hub: ${s.imported} of ${report.findings} findings imported, ${s.requests} requests, ${s.retried} re-sent, ${s.failed.length} failed\n`,
+        );
+        for (const f of s.failed) {
+          process.stderr.write(`  failed: ${f.id}: ${f.errorCode ?? 'error'} ${f.errorMessage ?? ''}\n`);
+        }
+        process.exitCode = s.failed.length > 0 ? 2 : 0;
+      } else {
+        const h = report.hub;
+        process.stdout.write(
+          `pushed to ${report.origin}: ${h.received} findings, ${h.new} new, ${h.reopened} reopened, ${h.resolved} resolved (scan ${h.scanId})\n`,
+        );
+      }
+    });
+}
