@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -161,5 +161,38 @@ test('CLI hub push --to <hub url> sends the saved result to a real hub (SQLite, 
     assert.match(again.stdout, /230 findings, 0 new, 0 reopened, 0 resolved/);
   } finally {
     await hub.close();
+  }
+});
+
+test('CLI hub push --to securityhub of a real `audit -o json` result, against a local HTTP server speaking the Security Hub REST/JSON wire format: every finding ASFF schema-valid', {
+  skip: skipSchemas,
+}, async () => {
+  const saved = join(dir, 'audit.json');
+  const audit = await runCliAsync([
+    'audit',
+    'examples/acme',
+    '-o',
+    'json',
+    '--output-file',
+    saved,
+    '--fail-on',
+    'never',
+  ]);
+  assert.equal(audit.status, 0, audit.stderr);
+  const doc = JSON.parse(readFileSync(saved, 'utf8')) as { findings: Array<{ status: string }> };
+  const reported = doc.findings.filter((f) => f.status === 'fail' || f.status === 'unknown').length;
+  assert.ok(reported > 50, `${reported} findings`);
+  const sh = await startSecurityHubStandIn();
+  try {
+    const run = await runCliAsync(
+      ['hub', 'push', saved, '--to', 'securityhub', '--region', 'eu-west-1', '--securityhub-endpoint', sh.url],
+      { env: { ...env, AWS_ACCOUNT_ID: '111122223333' } },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(sh.invalid, [], 'every finding passes the ASFF schema');
+    assert.equal(sh.stored.size, reported);
+    assert.match(run.stdout, new RegExp(`Security Hub: ${reported} of ${reported} findings imported`));
+  } finally {
+    await sh.close();
   }
 });
