@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,6 +15,7 @@ import {
 } from '../../src/vuln/index.js';
 import { runCliAsync } from '../support/cli.js';
 import { compileSchemaFile, schemaErrors } from '../support/schemas.js';
+import { type SecurityHubStandIn, startSecurityHubStandIn } from '../support/securityhub.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
 import { makeBookwormRootfs } from './rootfs.js';
 
@@ -27,7 +26,7 @@ let dir: string;
 let root: string;
 let cache: string;
 let env: NodeJS.ProcessEnv;
-const servers: Server[] = [];
+const standIns: SecurityHubStandIn[] = [];
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'rampart-image-scan-'));
@@ -44,86 +43,16 @@ before(() => {
   makeBookwormRootfs(root);
   importAdvisories([sharedPath('vulndb', 'Debian', 'bookworm-changelog-fixes.json') as string], cache);
 });
-after(() => {
-  for (const s of servers) s.close();
+after(async () => {
+  for (const s of standIns) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-interface HubCall {
-  findings: Array<Record<string, unknown>>;
-  bytes: number;
-}
-
-/**
- * A local HTTP server speaking the Security Hub REST/JSON wire format for BatchImportFindings
- * (`POST /findings/import`): every finding is validated against the ASFF schema; the first request is throttled
- * (HTTP 429 LimitExceededException), and one finding of the first accepted batch comes back once in
- * FailedFindings with a transient error.
- */
-async function securityHubStandIn(): Promise<{
-  url: string;
-  calls: HubCall[];
-  stored: Map<string, Record<string, unknown>>;
-}> {
-  const validate = compileSchemaFile(
-    sharedPath('schemas', 'aws', 'asff-AwsSecurityFinding.derived.schema.json') as string,
-  );
-  const calls: HubCall[] = [];
-  const stored = new Map<string, Record<string, unknown>>();
-  let requests = 0;
-  let failedOnce = false;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests++;
-      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(body));
-      };
-      if (req.method !== 'POST' || req.url !== '/findings/import') {
-        reply(404, { Message: `no route ${req.method} ${req.url}` });
-        return;
-      }
-      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=AKIDTEST/')) {
-        reply(403, { Message: 'unsigned request' }, { 'x-amzn-errortype': 'AccessDeniedException' });
-        return;
-      }
-      if (requests === 1) {
-        reply(429, { Message: 'Rate exceeded' }, { 'x-amzn-errortype': 'LimitExceededException' });
-        return;
-      }
-      const body = Buffer.concat(chunks);
-      const findings = (JSON.parse(body.toString('utf8')) as { Findings: Array<Record<string, unknown>> }).Findings;
-      calls.push({ findings, bytes: body.length });
-      const failed: Array<{ Id: string; ErrorCode: string; ErrorMessage: string }> = [];
-      for (const f of findings) {
-        const id = String(f.Id);
-        if (!validate(f)) {
-          failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: schemaErrors(validate, 2) });
-          continue;
-        }
-        if (!failedOnce) {
-          failedOnce = true;
-          failed.push({ Id: String(f.Id), ErrorCode: 'LimitExceeded', ErrorMessage: 'try again' });
-          continue;
-        }
-        const before = stored.get(String(f.Id));
-        // As Security Hub does: an update whose UpdatedAt is not newer is ignored.
-        if (!before || String(f.UpdatedAt) > String(before.UpdatedAt)) stored.set(String(f.Id), f);
-      }
-      reply(200, { FailedCount: failed.length, SuccessCount: findings.length - failed.length, FailedFindings: failed });
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, stored };
-}
 
 test('CLI image scan --securityhub against a local HTTP server speaking the Security Hub REST/JSON wire format: batches ≤ 100, ASFF schema-valid, throttling and FailedFindings retried, vanished findings re-imported ARCHIVED', {
   skip,
 }, async () => {
-  const hub = await securityHubStandIn();
+  const hub = await startSecurityHubStandIn();
+  standIns.push(hub);
   const out = join(dir, 'scan.json');
   const args = [
     'image',
