@@ -1,43 +1,11 @@
 import { type AccessModel, whoCan } from '../access/index.js';
+import type { ScanContext } from '../hub/index.js';
 
-/** One sensitive question the hub's "Who can" page answers per namespace. */
-export interface AccessQuestion {
-  id: string;
-  verb: string;
-  group: string;
-  resource: string;
-  subresource?: string;
-  /** `cluster`: asked once, cluster-wide (shown under the namespace `(cluster)`). */
-  scope: 'namespace' | 'cluster';
-}
-
-export interface AccessSubject {
-  /** User, Group, ServiceAccount, or `AccessEntry` (an IAM principal allowed by an EKS access policy directly). */
-  kind: string;
-  name: string;
-  namespace?: string;
-  /** IAM principals that authenticate as this subject (aws-auth, access entries), when known. */
-  iam: Array<{ principalArn: string; via: string; inactive?: string }>;
-  /** The binding → role → rule (or access policy) that grants it. */
-  via: string;
-  file?: string;
-  line?: number;
-}
-
-export interface AccessAnswer {
-  namespace: string;
-  question: string;
-  subjects: AccessSubject[];
-  /** How many subjects hold the grant; above `subjectCap` only the first `subjectCap` are listed. */
-  total: number;
-  unknowns: string[];
-}
-
-export interface AccessContext {
-  questions: AccessQuestion[];
-  subjectCap: number;
-  answers: AccessAnswer[];
-}
+// The shapes the hub validates and stores (`context.access`); only the type crosses into the hub here.
+export type AccessContext = NonNullable<ScanContext['access']>;
+export type AccessQuestion = AccessContext['questions'][number];
+export type AccessAnswer = AccessContext['answers'][number];
+export type AccessSubject = AccessAnswer['subjects'][number];
 
 export const CLUSTER_SCOPE = '(cluster)';
 

@@ -10,14 +10,18 @@ export interface AccessQuestion {
   group: string;
   resource: string;
   subresource?: string;
+  /** `cluster`: asked once, cluster-wide; its answer sits under the namespace `(cluster)`. */
   scope: 'namespace' | 'cluster';
 }
 
 export interface AccessSubject {
+  /** User, Group, ServiceAccount, or `AccessEntry` (an IAM principal an EKS access policy allows directly). */
   kind: string;
   name: string;
   namespace?: string;
+  /** IAM principals that authenticate as this subject (aws-auth, access entries), when known. */
   iam: Array<{ principalArn: string; via: string; inactive?: string }>;
+  /** The binding → role → rule (or access policy) that grants it. */
   via: string;
   file?: string;
   line?: number;
@@ -83,18 +87,15 @@ export function validateAccessContext(value: unknown, field = 'context.access'):
   const questions = arr(o.questions, `${field}.questions`).map((raw, i): AccessQuestion => {
     const f = `${field}.questions[${i}]`;
     const q = obj(raw, f);
+    const id = str(q.id, `${f}.id`);
+    const verb = str(q.verb, `${f}.verb`);
+    const group = str(q.group, `${f}.group`);
+    const resource = str(q.resource, `${f}.resource`);
+    const subresource = optStr(q.subresource, `${f}.subresource`);
     const scope = str(q.scope, `${f}.scope`);
     if (scope !== 'namespace' && scope !== 'cluster')
       throw new InputError('expected "namespace" or "cluster"', { field: `${f}.scope` });
-    const subresource = optStr(q.subresource, `${f}.subresource`);
-    return {
-      id: str(q.id, `${f}.id`),
-      verb: str(q.verb, `${f}.verb`),
-      group: str(q.group, `${f}.group`),
-      resource: str(q.resource, `${f}.resource`),
-      ...(subresource ? { subresource } : {}),
-      scope,
-    };
+    return { id, verb, group, resource, ...(subresource ? { subresource } : {}), scope };
   });
   const ids = new Set(questions.map((q) => q.id));
   const answers = arr(o.answers, `${field}.answers`).map((raw, i): AccessAnswer => {

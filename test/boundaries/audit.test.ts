@@ -186,6 +186,25 @@ describe('runAudit --images: workload images read by the images engine, matched 
       const graph = (await reach.json()) as { edges: unknown[] | null; namespaces: string[] };
       assert.deepEqual(graph.edges, result.audit?.reachability);
       assert.ok(graph.namespaces.length > 1, JSON.stringify(graph.namespaces));
+      // So do the who-can answers of the sensitive questions, for the hub's "Who can" page.
+      const who = await fetch(`${hub.url}/api/v1/access?cluster=acme-test&namespace=shop&q=get%20secrets`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(who.status, 200);
+      const access = (await who.json()) as {
+        scanId: string | null;
+        questions: Array<{ id: string }>;
+        namespaces: string[];
+        answers: Array<{ namespace: string; question: string; subjects: Array<{ kind: string; name: string }> }>;
+      };
+      assert.ok(access.scanId);
+      assert.equal(access.questions.length, 7);
+      assert.ok(access.namespaces.includes('shop') && access.namespaces.includes('(cluster)'));
+      assert.equal(access.answers.length, 1);
+      assert.deepEqual(
+        access.answers[0]?.subjects.map((s) => `${s.kind} ${s.name}`),
+        ['Group system:masters'],
+      );
       await assert.rejects(pushAudit(hub.url, result, { token: 'wrong' }), /API token/);
     } finally {
       await hub.close();

@@ -394,3 +394,98 @@ describe('pushFindings (what --push does)', () => {
     }
   });
 });
+
+test('context.access over HTTP: bad fields named with 400, latest answers served by GET /api/v1/access with namespace, q and filter', async () => {
+  const hub = await startHub({ port: 0, auth: false, db: join(dir, 'access.sqlite'), cacheDir: dir, version: 't' });
+  const api = async (path: string, body?: unknown) => {
+    const res = await fetch(`${hub.url}${path}`, {
+      ...(body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON bodies checked field by field below
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const subject = (name: string, arn?: string) => ({
+    kind: 'Group',
+    name,
+    iam: arn ? [{ principalArn: arn, via: 'access entry' }] : [],
+    via: `RoleBinding shop/${name} → Role reader`,
+  });
+  const access = (names: string[]) => ({
+    questions: [{ id: 'get secrets', verb: 'get', group: '', resource: 'secrets', scope: 'namespace' }],
+    subjectCap: 50,
+    answers: [
+      { namespace: 'shop', question: 'get secrets', subjects: names.map((n) => subject(n)), total: 3, unknowns: [] },
+      {
+        namespace: 'pay',
+        question: 'get secrets',
+        subjects: [subject('pay-devs', 'arn:aws:iam::111122223333:role/pay')],
+        total: 1,
+        unknowns: [],
+      },
+    ],
+  });
+  const push = (context: unknown) =>
+    api('/api/v1/findings:batch', { result: sample(), cluster: 'prod', source: 'audit', context });
+  try {
+    const none = await api('/api/v1/access?cluster=prod');
+    assert.equal(none.body.scanId, null);
+    assert.match(none.body.reason, /rampart audit --push/);
+
+    const cases: Array<[unknown, string]> = [
+      [{ access: [] }, 'context.access'],
+      [{ access: { ...access(['a']), subjectCap: -1 } }, 'context.access.subjectCap'],
+      [{ access: { ...access(['a']), questions: [{ id: 'x' }] } }, 'context.access.questions[0].verb'],
+      [
+        { access: { ...access(['a']), answers: [{ ...access(['a']).answers[0], question: 'nope' }] } },
+        'context.access.answers[0].question',
+      ],
+      [
+        { access: { ...access(['a']), answers: [{ ...access(['a']).answers[0], subjects: [{ kind: 'Group' }] }] } },
+        'context.access.answers[0].subjects[0].name',
+      ],
+      [
+        {
+          access: {
+            ...access(['a']),
+            answers: [{ ...access(['a']).answers[0], subjects: [{ ...subject('a'), iam: [{ principalArn: 1 }] }] }],
+          },
+        },
+        'context.access.answers[0].subjects[0].iam[0].principalArn',
+      ],
+      [{ access: { ...access(['a', 'b', 'c', 'd']) } }, 'context.access.answers[0].total'],
+    ];
+    for (const [context, field] of cases) {
+      const bad = await push(context);
+      assert.equal(bad.status, 400, field);
+      assert.equal(bad.body.field, field);
+    }
+    assert.equal((await api('/api/v1/access?cluster=prod')).body.scanId, null, 'nothing invalid was stored');
+
+    assert.equal((await push({ access: access(['old']) })).status, 200);
+    assert.equal((await push({ access: access(['shop-devs', 'shop-ops']) })).status, 200);
+    const all = await api('/api/v1/access?cluster=prod');
+    assert.equal(all.status, 200);
+    assert.deepEqual(all.body.namespaces, ['pay', 'shop']);
+    assert.equal(all.body.subjectCap, 50);
+    assert.equal(all.body.answers.length, 2);
+    const shop = await api('/api/v1/access?cluster=prod&namespace=shop&q=get%20secrets');
+    assert.deepEqual(
+      shop.body.answers[0].subjects.map((s: { name: string }) => s.name),
+      ['shop-devs', 'shop-ops'],
+      'the latest push wins',
+    );
+    assert.equal(shop.body.answers[0].total, 3);
+    const filtered = await api('/api/v1/access?cluster=prod&filter=role/pay');
+    assert.deepEqual(
+      filtered.body.answers.map((a: { namespace: string; subjects: unknown[] }) => [a.namespace, a.subjects.length]),
+      [
+        ['shop', 0],
+        ['pay', 1],
+      ],
+    );
+    const spec = await api('/api/v1/openapi.json');
+    assert.ok(spec.body.paths['/api/v1/access']?.get);
+  } finally {
+    await hub.close();
+  }
+});
