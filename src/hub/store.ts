@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import {
   FINDING_STATUSES,
   type Finding,
@@ -148,8 +148,8 @@ const CHUNK = 400;
 const COUNT_TTL_MS = 5_000;
 /** Suppressions added or deleted by another hub process on the same database apply within this time. */
 const SUPPRESSION_RECHECK_MS = 60_000;
-/** 26 columns × 400 rows stays under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const UPSERT_CHUNK = 400;
+/** SQLite rows per upsert statement: 27 columns × 1,000 rows stays under its 32,766 bound parameters. */
+const UPSERT_CHUNK = 1_000;
 const PRIOR_COLUMNS = [
   'uid',
   'workflow',
@@ -1012,8 +1012,8 @@ async function priorStates(trx: Kysely<HubDatabase>, dialect: DialectName, uids:
  */
 async function upsertFindings(trx: Kysely<HubDatabase>, dialect: DialectName, rows: FindingsTable[]): Promise<void> {
   if (rows.length === 0) return;
-  const onConflict = sql.join(UPSERT_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
   if (dialect === 'postgres') {
+    const onConflict = sql.join(UPSERT_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
     const columns = ['uid', ...UPSERT_COLUMNS] as const;
     const arrays = columns.map((c) => {
       const values = rows.map((r) => r[c]);
@@ -1024,17 +1024,28 @@ async function upsertFindings(trx: Kysely<HubDatabase>, dialect: DialectName, ro
       on conflict (uid) do update set ${onConflict}`.execute(trx);
     return;
   }
+  const columns = ['uid', ...UPSERT_COLUMNS] as const;
   for (const part of chunks(rows, UPSERT_CHUNK)) {
-    await trx
-      .insertInto('findings')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .column('uid')
-          .doUpdateSet((eb) => Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-      )
-      .execute();
+    const params: unknown[] = [];
+    for (const row of part) for (const c of columns) params.push(row[c]);
+    await trx.executeQuery(CompiledQuery.raw(sqliteUpsertSql(part.length), params));
   }
+}
+
+const sqliteUpsertTexts = new Map<number, string>();
+
+/** The SQLite upsert of `n` rows as SQL text, built once per row count (and so prepared once, see db.ts). */
+function sqliteUpsertSql(n: number): string {
+  let text = sqliteUpsertTexts.get(n);
+  if (!text) {
+    const columns = ['uid', ...UPSERT_COLUMNS];
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    text =
+      `insert into findings (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array(n).fill(tuple).join(', ')} ` +
+      `on conflict (uid) do update set ${UPSERT_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`;
+    sqliteUpsertTexts.set(n, text);
+  }
+  return text;
 }
 
 function rowOf(uid: string, cluster: string, f: Finding, scanId: string, now: string): FindingsTable {
