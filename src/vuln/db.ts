@@ -243,6 +243,17 @@ export class AdvisoryDb {
     );
     const withdrawn = this.withdrawnAdvisories();
     const out = new Map<string, AffectedEntry[]>();
+    // Range, version-list and score texts repeat across entries (`[]`, the same `introduced 0 / fixed X` events):
+    // each distinct text is decoded once per call and the decoded value shared (the matcher never mutates it).
+    const decoded = new Map<string, unknown>();
+    const decode = <T>(text: string): T => {
+      let value = decoded.get(text);
+      if (value === undefined) {
+        value = JSON.parse(text);
+        decoded.set(text, value);
+      }
+      return value as T;
+    };
     for (let at = 0; at < names.length; at += NAMES_PER_QUERY) {
       const chunk = JSON.stringify(names.slice(at, at + NAMES_PER_QUERY));
       for (const r of this.affectedByNamesQuery.all(ecosystem, chunk) as Array<Record<string, string | null>>) {
@@ -257,9 +268,9 @@ export class AdvisoryDb {
           affected: {
             ecosystem,
             name,
-            ranges: JSON.parse(r.ranges as string),
-            versions: JSON.parse(r.versions as string),
-            ...(r.cvss ? { cvss: JSON.parse(r.cvss) as CvssScore[] } : {}),
+            ranges: decode<AffectedPackage['ranges']>(r.ranges as string),
+            versions: decode<string[]>(r.versions as string),
+            ...(r.cvss ? { cvss: decode<CvssScore[]>(r.cvss) } : {}),
             ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
             ...(r.fix_state ? { fixState: r.fix_state as AffectedPackage['fixState'] } : {}),
           },
@@ -292,7 +303,8 @@ export class AdvisoryDb {
       }
     }
     for (const [source, ids] of missing) {
-      const unique = [...new Set(ids)];
+      // In key order the index walk touches neighbouring pages instead of jumping across the file for every id.
+      const unique = [...new Set(ids)].sort();
       for (let at = 0; at < unique.length; at += NAMES_PER_QUERY) {
         const chunk = JSON.stringify(unique.slice(at, at + NAMES_PER_QUERY));
         for (const r of this.advisoriesQuery.all(source, chunk) as Array<Record<string, string | null>>) {

@@ -172,7 +172,8 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   }
   // Pass 2: the affected entries of all those names, a few queries per ecosystem.
   const entries = new Map<string, Map<string, AffectedEntry[]>>();
-  for (const [ecosystem, names] of wanted) entries.set(ecosystem, db.affectedForNames(ecosystem, [...names]));
+  // Names in index order: each chunk's lookups then walk neighbouring index and table pages.
+  for (const [ecosystem, names] of wanted) entries.set(ecosystem, db.affectedForNames(ecosystem, [...names].sort()));
   // Pass 3: version evaluation; advisory texts are fetched only for what matched.
   const hits: Array<{ p: InventoryPackage; key: MatchKey; entry: AffectedEntry; fixedIn: string[] }> = [];
   const schemes = new Map<string, VersionScheme | undefined>();

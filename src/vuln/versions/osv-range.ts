@@ -52,6 +52,31 @@ function isZero(e: SortedEvent): boolean {
   return e.kind === 'introduced' && e.version === '0';
 }
 
+interface CompiledRange {
+  scheme: VersionScheme;
+  sorted: SortedEvent[];
+  limits: SortedEvent[];
+}
+
+/**
+ * A range's events in version order, kept per range object: the same stored range is evaluated against many
+ * installed versions, and sorting it each time cost more than the comparisons that decide the verdict.
+ */
+const compiledRanges = new WeakMap<OsvRange, CompiledRange>();
+
+function sortedEvents(range: OsvRange, scheme: VersionScheme): CompiledRange {
+  const cached = compiledRanges.get(range);
+  if (cached && cached.scheme === scheme) return cached;
+  const cmp = (a: SortedEvent, b: SortedEvent): number => {
+    if (isZero(a) || isZero(b)) return isZero(a) === isZero(b) ? 0 : isZero(a) ? -1 : 1;
+    return scheme.compare(a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  };
+  const sorted = eventsOf(range).sort(cmp);
+  const compiled = { scheme, sorted, limits: sorted.filter((e) => e.kind === 'limit') };
+  compiledRanges.set(range, compiled);
+  return compiled;
+}
+
 /**
  * Evaluates one ECOSYSTEM or SEMVER range as the OSV schema specifies: events sorted by version, a version is
  * affected after an `introduced` at or below it until a `fixed` at or below it or a `last_affected` below it;
@@ -62,13 +87,7 @@ export function evaluateRange(
   range: OsvRange,
   scheme: VersionScheme,
 ): { affected: boolean; fixedIn?: string } {
-  const events = eventsOf(range);
-  const cmp = (a: SortedEvent, b: SortedEvent): number => {
-    if (isZero(a) || isZero(b)) return isZero(a) === isZero(b) ? 0 : isZero(a) ? -1 : 1;
-    return scheme.compare(a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-  };
-  const sorted = [...events].sort(cmp);
-  const limits = sorted.filter((e) => e.kind === 'limit');
+  const { sorted, limits } = sortedEvents(range, scheme);
   if (limits.length > 0 && !limits.some((l) => l.version === '*' || scheme.compare(version, l.version) < 0)) {
     return { affected: false };
   }
