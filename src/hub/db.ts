@@ -22,7 +22,7 @@ export interface HubDb {
   dialect: DialectName;
   /** Where the data is, for messages: a file path or the PostgreSQL URL without its password. */
   location: string;
-  /** Refreshes planner statistics after large writes (SQLite: ANALYZE — a sampled one misjudges the few-valued columns such as workflow and cluster; PostgreSQL's autovacuum does it). */
+  /** Refreshes planner statistics after large writes (SQLite: ANALYZE — a sampled one misjudges the few-valued columns such as workflow and cluster; PostgreSQL: ANALYZE findings, as autovacuum runs late after a bulk load). */
   optimize(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,7 +42,10 @@ export async function openHubDb(dbOption: string | undefined, cacheDir: string):
       db,
       dialect: 'postgres',
       location: redactUrl(target),
-      optimize: async () => {},
+      // Autovacuum analyses late after a bulk load; until then the planner misjudges the list filters.
+      optimize: async () => {
+        await sql`analyze findings`.execute(db);
+      },
       close: () => db.destroy(),
     };
   } else {
