@@ -145,8 +145,11 @@ function credentialHelper(name: string, serverUrl: string, configFile: string): 
   }
   const program = `docker-credential-${name}`;
   const r = spawnSync(program, ['get'], { input: serverUrl, encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 });
-  if (r.error) {
-    const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+  // A helper may answer and exit before reading the server URL; writing it then fails with EPIPE, which is not
+  // the helper failing: its exit status and output decide.
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (r.error && !(code === 'EPIPE' && r.status !== null)) {
+    const missing = code === 'ENOENT';
     throw new RampartError('auth', `${program} ${missing ? 'is not on PATH' : `failed: ${r.error.message}`}`);
   }
   if (r.status !== 0) {
