@@ -7,3 +7,4 @@ export * from './resource.js';
 export * from './result.js';
 export * from './severity.js';
 export * from './vulnerability.js';
+export * from './zip.js';

@@ -1,14 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { InputError, type InputProblem, problemFromError } from '../core/index.js';
+import { InputError, type InputProblem, listZip, problemFromError } from '../core/index.js';
 import type { AdvisoryRecord } from './advisory.js';
 import type { AdvisoryDb } from './db.js';
 import { secdbToRecords } from './sources/alpine.js';
 import { changelogFixesToRecords, trackerToRecords } from './sources/debian.js';
 import { parseOsvRecord } from './sources/osv.js';
 import { compareDpkg } from './versions/index.js';
-import { readZipEntries } from './zip.js';
 
 export interface ImportReport {
   location: string;
@@ -167,11 +166,21 @@ export function importPath(db: AdvisoryDb, path: string, options: ImportOptions 
   const importFile = (file: string): void => {
     if (extname(file).toLowerCase() === '.zip') {
       try {
-        readZipEntries(
-          file,
-          (name, text) => importer.document(text, `${file}!${name}`),
-          (err) => importer.problem(err, file),
-        );
+        for (const entry of listZip(readFileSync(file), file)) {
+          if (!/\.(json|ya?ml)$/i.test(entry.name)) continue;
+          const where = `${file}!${entry.name}`;
+          try {
+            importer.document(entry.read().toString('utf8'), where);
+          } catch (err) {
+            // One corrupt member is reported and skipped; the rest of the archive is still imported.
+            importer.problem(
+              err instanceof InputError
+                ? err
+                : new InputError(`corrupt zip entry: ${(err as Error).message}`, { file: where }),
+              file,
+            );
+          }
+        }
       } catch (err) {
         importer.problem(
           err instanceof InputError ? err : new InputError(`unreadable zip: ${(err as Error).message}`, { file }),

@@ -1,6 +1,5 @@
-import type { InventoryPackage } from '../../core/index.js';
+import { type InventoryPackage, listZip } from '../../core/index.js';
 import type { CatalogContext, Cataloger } from './types.js';
-import { readZip } from './zip.js';
 
 const ARCHIVE = /\.(jar|war|ear|jpi|hpi|par|sar|nar|kar|rar)$/i;
 
@@ -52,11 +51,11 @@ export function parseJavaArchive(
   depth = 0,
   problems: string[] = [],
 ): InventoryPackage[] {
-  const entries = readZip(data, location, ctx.maxFileBytes);
+  const entries = listZip(data, location);
   const out: InventoryPackage[] = [];
   const poms = entries.filter((e) => /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/.test(e.name));
   for (const e of poms) {
-    const props = parseProperties(e.read().toString('utf8'));
+    const props = parseProperties(e.read(ctx.maxFileBytes).toString('utf8'));
     if (!props.groupId || !props.artifactId || !props.version) continue;
     out.push({
       type: 'maven',
@@ -69,7 +68,7 @@ export function parseJavaArchive(
   }
   if (out.length === 0) {
     const mf = entries.find((e) => e.name === 'META-INF/MANIFEST.MF');
-    const manifest = mf ? parseManifest(mf.read().toString('utf8')) : {};
+    const manifest = mf ? parseManifest(mf.read(ctx.maxFileBytes).toString('utf8')) : {};
     const stem = fileStem(location);
     const name =
       stem?.name ?? manifest['Implementation-Title'] ?? manifest['Bundle-SymbolicName']?.split(';')[0] ?? undefined;
@@ -91,7 +90,7 @@ export function parseJavaArchive(
     for (const e of entries) {
       if (!ARCHIVE.test(e.name) || e.name.endsWith('/')) continue;
       try {
-        out.push(...parseJavaArchive(e.read(), `${location}:${e.name}`, ctx, depth + 1, problems));
+        out.push(...parseJavaArchive(e.read(ctx.maxFileBytes), `${location}:${e.name}`, ctx, depth + 1, problems));
       } catch (err) {
         problems.push(`${location}:${e.name}: ${(err as Error).message}`);
       }
