@@ -20,6 +20,8 @@ import {
   workloadMatches,
 } from './matrix.js';
 import type { NetPod } from './model.js';
+import { layoutNetworks, multiNetworkNotices } from './multinetwork.js';
+import { multiNetworkMatrix } from './multinetwork-report.js';
 import type { PolicyProblem } from './parse.js';
 
 export { type BuildOptions, type BuiltNetwork, buildNetwork, CNI_PROFILES } from './build.js';
@@ -57,6 +59,8 @@ export interface MatrixRequest extends FocusOptions {
   explainOnly?: 'allow' | 'deny';
   /** netpol-analyzer's exposure analysis: who else could connect, through selectors naming pods not seen yet. */
   exposure?: boolean;
+  /** netpol-analyzer's `--multiple-networks` (compat only): UDN/CUDN/NAD/MultiNetworkPolicy and KubeVirt VMs. */
+  multipleNetworks?: boolean;
 }
 
 export interface MatrixReport {
@@ -77,10 +81,18 @@ export function describeProblem(p: PolicyProblem): string {
 export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapshot(req.paths)): MatrixReport {
   const build: BuildOptions = { compat: req.compat, ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni };
   const net = buildNetwork(snapshot, build);
-  const problems = problemLines(snapshot, net.problems);
+  const problems = problemLines(snapshot, net.problems, !req.multipleNetworks);
   const fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
   if (fatal) return { text: '', problems, fatal };
   const focusConn = req.focusConnText ? parseFocusConn(req.focusConnText) : req.focusConn;
+  if (req.compat === 'netpol-analyzer' && req.multipleNetworks) {
+    const layout = layoutNetworks(snapshot, net.model);
+    const r = multiNetworkMatrix(layout, snapshot, { ...req, focusConn });
+    return {
+      ...r,
+      problems: [...problems, ...layout.problems.map((p) => ({ level: p.level, text: describeProblem(p) }))],
+    };
+  }
   // before the matrix: the controller's namespace must exist when namespace selectors are first evaluated
   let viaIngress: Connection[] = [];
   const isController = (f: string) => f === 'ingress-controller' || f === INGRESS_CONTROLLER;
@@ -165,8 +177,9 @@ export interface CommonRequest {
   cni?: Cni;
 }
 
-function problemLines(snapshot: Snapshot, problems: PolicyProblem[]): MatrixReport['problems'] {
-  const out = problems.map((p) => ({ level: p.level, text: describeProblem(p) }));
+function problemLines(snapshot: Snapshot, problems: PolicyProblem[], notices = true): MatrixReport['problems'] {
+  const all = notices ? [...problems, ...multiNetworkNotices(snapshot)] : problems;
+  const out = all.map((p) => ({ level: p.level, text: describeProblem(p) }));
   for (const p of snapshot.problems)
     out.push({ level: p.level, text: `${p.file ?? ''}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}` });
   return out;

@@ -81,5 +81,6 @@ export function requestFromFlags(flags: string[], format: string, paths: string[
     explain: flags.includes('--explain'),
     explainOnly: get('--explain-only') as 'allow' | 'deny' | undefined,
     exposure: flags.includes('--exposure'),
+    multipleNetworks: flags.includes('--multiple-networks'),
   };
 }

@@ -22,8 +22,11 @@ import {
 const skip = sharedSkipReason(...CORPUS.split('/'));
 
 /** Features not modelled yet; runs needing them are reported as todo, never hidden. */
-function unsupported(run: RecordedRun): string | undefined {
-  if (run.category.startsWith('multi-network')) return 'UDN/CUDN/NAD/VM multi-network analysis is not implemented';
+function unsupported(run: RecordedRun, fmt: string): string | undefined {
+  if (run.category.startsWith('multi-network')) {
+    if (run.kind === 'explain') return '--explain with --multiple-networks is not implemented';
+    if (fmt === 'dot') return 'dot output with --multiple-networks is not implemented';
+  }
   if (run.category === 'Ingress/Route' && run.kind === 'explain')
     return '--explain of {ingress-controller} pairs is not implemented';
   if (run.flags.includes('--exposure')) {
@@ -59,7 +62,7 @@ describe('netpol-analyzer recorded runs (--compat netpol-analyzer)', { skip }, (
           const expected = readFileSync(join(dir, caseName, expectedFile), 'utf8');
           if (expected.includes('{ingress-controller}') && !run.category.startsWith('multi-network'))
             run.category = 'Ingress/Route';
-          const reason = unsupported(run) ?? KNOWN_DIFFERENCES[id];
+          const reason = unsupported(run, fmt) ?? KNOWN_DIFFERENCES[id];
           const key = `${run.category} | ${run.kind} | ${fmt}`;
           let ok = false;
           try {
@@ -92,7 +95,9 @@ describe('netpol-analyzer fatal-error runs', { skip }, () => {
   test('invalid inputs are refused', () => {
     const dir = corpusDir() as string;
     const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
-      cases: Array<{ error_runs: Array<{ kind: string; path: string; errorStrContains?: string }> }>;
+      cases: Array<{
+        error_runs: Array<{ kind: string; path: string; errorStrContains?: string; multipleNetworksEnabled?: boolean }>;
+      }>;
     };
     let pass = 0;
     let notSupported = 0;
@@ -104,13 +109,18 @@ describe('netpol-analyzer fatal-error runs', { skip }, () => {
         const path = join(dir, first as string, 'manifests', ...rest);
         let fatal: boolean;
         try {
-          fatal = !existsSync(path) || netpolMatrix({ paths: [path], format: 'txt', compat: 'netpol-analyzer' }).fatal;
+          fatal =
+            !existsSync(path) ||
+            netpolMatrix({
+              paths: [path],
+              format: 'txt',
+              compat: 'netpol-analyzer',
+              multipleNetworks: r.multipleNetworksEnabled === true,
+            }).fatal;
         } catch {
           fatal = true;
         }
-        const unsupportedReason = /user-defined-network|UserDefinedNetwork|same owner workload/.test(
-          r.errorStrContains ?? '',
-        );
+        const unsupportedReason = /same owner workload/.test(r.errorStrContains ?? '');
         if (fatal) pass++;
         else if (unsupportedReason) notSupported++;
         else failures.push(`${r.path}: ${r.errorStrContains}`);

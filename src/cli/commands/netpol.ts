@@ -80,7 +80,10 @@ export function register(program: Command): void {
       '--exposure',
       'also list who else could connect: selectors that match pods or namespaces not in the snapshot (txt, json, csv, md)',
     )
-    .option('--multiple-networks [bool]', 'netpol-analyzer UDN/NAD analysis (only false is supported)')
+    .option(
+      '--multiple-networks [bool]',
+      'with --compat netpol-analyzer: analyse UDN/CUDN/NAD networks, MultiNetworkPolicies and KubeVirt VMs (default off)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  rampart netpol matrix examples/acme\n  rampart netpol matrix --compat netpol-analyzer -o json <dir>',
@@ -89,10 +92,9 @@ export function register(program: Command): void {
       const focusWorkloads = [...(opts.focusWorkload ?? []), ...(splitList(opts.focusworkload) ?? [])];
       if (opts.exposure && opts.explain)
         throw new UsageError('--exposure together with --explain is not supported yet');
-      if (opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false')
-        throw new UsageError(
-          '--multiple-networks (UDN/CUDN/NAD analysis) is not supported yet; pass --multiple-networks=false',
-        );
+      const multipleNetworks = opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false';
+      if (multipleNetworks && opts.compat !== 'netpol-analyzer')
+        throw new UsageError('--multiple-networks needs --compat netpol-analyzer (UDN/CUDN/NAD analysis)');
       if (opts.explain && opts.output !== 'txt') throw new UsageError('--explain writes txt only (-o txt)');
       if (opts.explainOnly && !opts.explain) throw new UsageError('--explain-only needs --explain');
       if ((opts.focusworkloadPeer || opts.focusDirection) && focusWorkloads.length === 0)
@@ -110,6 +112,7 @@ export function register(program: Command): void {
         explain: opts.explain,
         explainOnly: opts.explainOnly,
         exposure: opts.exposure,
+        multipleNetworks,
       });
       for (const p of report.problems) process.stderr.write(`rampart: ${p.level}: ${p.text}\n`);
       if (!report.fatal)
