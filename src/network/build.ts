@@ -1,6 +1,7 @@
 import { expandWorkloads, type LoadedObject, type Snapshot, WORKLOAD_KINDS } from '../inputs/index.js';
 import { CALICO_API, parseCalico } from './calico.js';
 import { CILIUM_API, parseCilium } from './cilium.js';
+import { podDecodeProblem } from './compat-diagnostics.js';
 import { type Cni, type CniPolicies, NetworkModel } from './engine.js';
 import { parseIp } from './ip.js';
 import { type ContainerPort, type NetNamespace, type NetPod, parseProtocol, podIpsOf } from './model.js';
@@ -99,6 +100,8 @@ function podsNetpolAnalyzer(snapshot: Snapshot): NetPod[] {
         )
       )
         continue;
+      // an object whose pod fields do not decode is skipped (compat-diagnostics reports it)
+      if (podDecodeProblem(o)) continue;
       const ns = o.namespace ?? 'default';
       if (kind === 'Pod') {
         const st = isObj(o.raw.status) ? o.raw.status : {};

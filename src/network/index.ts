@@ -1,7 +1,8 @@
 import type { ScanResult } from '../core/index.js';
 import { loadSnapshot, type Snapshot } from '../inputs/index.js';
 import { type BuildOptions, buildNetwork } from './build.js';
-import { ConnSet } from './conn.js';
+import { analyzerDiagnostics } from './compat-diagnostics.js';
+import { ConnSet, type Protocol } from './conn.js';
 import { diffMatrices, renderDiff } from './diff.js';
 import type { Cni, NetworkModel } from './engine.js';
 import { checkConnection, explainAll, renderCheck, renderExplanation } from './explain.js';
@@ -78,11 +79,23 @@ export function describeProblem(p: PolicyProblem): string {
 }
 
 /** `rampart netpol matrix`: every pair of workloads and external ranges with its allowed connections. */
-export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapshot(req.paths)): MatrixReport {
+export function netpolMatrix(request: MatrixRequest, snapshot: Snapshot = loadSnapshot(request.paths)): MatrixReport {
+  let req = request;
   const build: BuildOptions = { compat: req.compat, ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni };
   const net = buildNetwork(snapshot, build);
-  const problems = problemLines(snapshot, net.problems, !req.multipleNetworks);
-  const fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
+  let problems = problemLines(snapshot, net.problems, !req.multipleNetworks);
+  let fatal = req.compat === 'netpol-analyzer' && net.problems.some((p) => p.level === 'error');
+  if (req.compat === 'netpol-analyzer') {
+    // netpol-analyzer's warnings and non-fatal errors, in its words; unknown focus workloads are warnings there
+    const isControllerName = (f: string) =>
+      (f === 'ingress-controller' || f === INGRESS_CONTROLLER) && hasIngressObjects(snapshot);
+    const d = analyzerDiagnostics(snapshot, net, req, isControllerName);
+    req = d.req;
+    // problemLines puts the loader's problems last; compat reports them first, in netpol-analyzer's terms
+    problems = [...d.problems, ...problems.slice(0, problems.length - snapshot.problems.length)];
+    fatal ||= d.fatal;
+    if (!fatal && d.empty) return { text: renderConnlist([], req.format), problems, fatal };
+  }
   if (fatal) return { text: '', problems, fatal };
   const focusConn = req.focusConnText ? parseFocusConn(req.focusConnText) : req.focusConn;
   if (req.compat === 'netpol-analyzer' && req.multipleNetworks) {
@@ -144,19 +157,30 @@ export function netpolMatrix(req: MatrixRequest, snapshot: Snapshot = loadSnapsh
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,
     workloads: workloadsInScope(net.model, req),
   });
-  if (req.exposure) return { text: exposureText(net.model, conns, req, text), problems, fatal };
+  if (req.exposure) return { text: exposureText(net.model, conns, req, text, focusConn), problems, fatal };
   return { text, problems, fatal };
 }
 
-function exposureText(model: NetworkModel, conns: Connection[], req: MatrixRequest, connlistText: string): string {
+function exposureText(
+  model: NetworkModel,
+  conns: Connection[],
+  req: MatrixRequest,
+  connlistText: string,
+  focusConn?: { protocol: Protocol; port: number },
+): string {
   const focus = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
+  const focusConnLabel = focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined;
   const result = computeExposure(model, conns, {
     inScope: focus ? (pod) => focus.some((f) => workloadMatches(f, pod)) : undefined,
     focusDirection: focus ? req.focusDirection : undefined,
+    focusConn: focusConn && { conns: ConnSet.of(focusConn.protocol, focusConn.port), label: focusConnLabel as string },
   });
   if (req.format === 'dot')
-    return renderConnlist(conns, 'dot', { workloads: workloadsInScope(model, req), exposure: result });
-  const rows = req.format === 'json' ? (JSON.parse(renderConnlist(conns, 'json')) as unknown[]) : [];
+    return renderConnlist(conns, 'dot', { workloads: workloadsInScope(model, req), exposure: result, focusConnLabel });
+  const rows =
+    req.format === 'json'
+      ? (JSON.parse(renderConnlist(conns, 'json', { focusConnLabel })) as unknown[])
+      : [];
   return renderExposure(result, req.format, connlistText, rows);
 }
 

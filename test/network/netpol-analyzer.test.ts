@@ -23,16 +23,12 @@ const skip = sharedSkipReason(...CORPUS.split('/'));
 
 /** Features not modelled yet; runs needing them are reported as todo, never hidden. */
 function unsupported(run: RecordedRun, fmt: string): string | undefined {
-  if (run.category.startsWith('multi-network')) {
-    if (run.kind === 'explain') return '--explain with --multiple-networks is not implemented';
-    if (fmt === 'dot') return 'dot output with --multiple-networks is not implemented';
-  }
+  if (run.category.startsWith('multi-network') && fmt === 'dot')
+    return 'dot output with --multiple-networks is not implemented';
   if (run.category === 'Ingress/Route' && run.kind === 'explain')
     return '--explain of {ingress-controller} pairs is not implemented';
-  if (run.flags.includes('--exposure')) {
-    if (run.kind === 'explain') return '--explain together with --exposure is not implemented';
-    if (run.category === 'exposure ANP/BANP') return 'exposure through admin policies (ANP/BANP) is not implemented';
-  }
+  if (run.flags.includes('--exposure') && run.kind === 'explain')
+    return '--explain together with --exposure is not implemented';
   return undefined;
 }
 
@@ -172,7 +168,7 @@ describe('netpol-analyzer eval point checks', { skip }, () => {
 /**
  * Error/warning runs we check so far: `TestNotContainedOutputLines` (exact connection count, never a self-loop even
  * for workloads with replicas) and `TestConnlistOutputFatalErrors` (an unsupported output format is refused). The
- * other 32 warning/non-fatal runs are listed as not covered in docs/conformance.md.
+ * other 32 warning/non-fatal/dir-path runs are checked in netpol-analyzer-errors.test.ts.
  */
 describe('netpol-analyzer error and line-count runs', { skip }, () => {
   const dir = corpusDir() as string;

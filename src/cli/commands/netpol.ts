@@ -96,8 +96,9 @@ export function register(program: Command): void {
       if (multipleNetworks && opts.compat !== 'netpol-analyzer')
         throw new UsageError('--multiple-networks needs --compat netpol-analyzer (UDN/CUDN/NAD analysis)');
       if (opts.explain && opts.output !== 'txt') throw new UsageError('--explain writes txt only (-o txt)');
-      if (opts.explainOnly && !opts.explain) throw new UsageError('--explain-only needs --explain');
-      if ((opts.focusworkloadPeer || opts.focusDirection) && focusWorkloads.length === 0)
+      // under --compat netpol-analyzer these are warnings and the flag is ignored, as there
+      if (!opts.compat && opts.explainOnly && !opts.explain) throw new UsageError('--explain-only needs --explain');
+      if (!opts.compat && (opts.focusworkloadPeer || opts.focusDirection) && focusWorkloads.length === 0)
         throw new UsageError('--focusworkload-peer and --focus-direction need --focusworkload');
       const report = netpolMatrix({
         paths,
