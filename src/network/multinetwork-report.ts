@@ -8,6 +8,7 @@ import { type Connection, cmp, computeMatrix, type FocusOptions, workloadMatches
 import type { NetPod } from './model.js';
 import type { MultiNetworkLayout, NetworkSection, SectionConnections } from './multinetwork.js';
 import { renderMultiNetworkDot } from './multinetwork-dot.js';
+import { renderMultiNetworkExplain } from './multinetwork-explain.js';
 
 /** The label netpol-analyzer's csv/md `network` column and section headers use. */
 export function sectionTitle(s: NetworkSection): string {
@@ -194,6 +195,7 @@ export function multiNetworkMatrix(
       !layout.sections.some((s) => s.model.pods.some((p) => workloadMatches(f, p)))
     )
       throw new UsageError(`--focusworkload "${f}": no workload with this name`);
+  if (req.explain) return { text: renderMultiNetworkExplain(layout, req), fatal: false };
   const sections = sectionConnections(layout, snapshot, req);
   const label = req.focusConn ? `${req.focusConn.protocol} ${req.focusConn.port}` : undefined;
   if (req.format === 'txt') return { text: renderMultiNetworkTxt(layout, sections, label), fatal: false };
