@@ -199,6 +199,7 @@ export function multiNetworkMatrix(
   const sections = sectionConnections(layout, snapshot, req);
   const label = req.focusConn ? `${req.focusConn.protocol} ${req.focusConn.port}` : undefined;
   if (req.format === 'txt') return { text: renderMultiNetworkTxt(layout, sections, label), fatal: false };
-  if (req.format === 'dot') return { text: renderMultiNetworkDot(sections, label), fatal: false };
+  if (req.format === 'dot')
+    return { text: renderMultiNetworkDot(sections, label, req.focusWorkloads, req.focusWorkloadPeers), fatal: false };
   return { text: renderMultiNetworkTable(sections, req.format, label === undefined), fatal: false };
 }

@@ -22,9 +22,7 @@ import {
 const skip = sharedSkipReason(...CORPUS.split('/'));
 
 /** Features not modelled yet; runs needing them are reported as todo, never hidden. */
-function unsupported(run: RecordedRun, fmt: string): string | undefined {
-  if (run.category.startsWith('multi-network') && fmt === 'dot')
-    return 'dot output with --multiple-networks is not implemented';
+function unsupported(run: RecordedRun): string | undefined {
   if (run.category === 'Ingress/Route' && run.kind === 'explain')
     return '--explain of {ingress-controller} pairs is not implemented';
   if (run.flags.includes('--exposure') && run.kind === 'explain')
@@ -58,7 +56,7 @@ describe('netpol-analyzer recorded runs (--compat netpol-analyzer)', { skip }, (
           const expected = readFileSync(join(dir, caseName, expectedFile), 'utf8');
           if (expected.includes('{ingress-controller}') && !run.category.startsWith('multi-network'))
             run.category = 'Ingress/Route';
-          const reason = unsupported(run, fmt) ?? KNOWN_DIFFERENCES[id];
+          const reason = unsupported(run) ?? KNOWN_DIFFERENCES[id];
           const key = `${run.category} | ${run.kind} | ${fmt}`;
           let ok = false;
           try {
