@@ -94,11 +94,10 @@ async function inventoryOpened(
     const cached = analysis !== undefined;
     if (!analysis) {
       const label = `${i + 1}/${image.layers.length} ${layer.digest}`;
-      analysis = await analyzeLayer(await layer.open(), {
+      analysis = await analyzeLayer(layer, {
         label,
         ...(layer.verify === 'blob' ? { expectedDigest: layer.digest } : {}),
         computeDiffId: layer.verify === 'diffId',
-        reopen: () => layer.open(),
         limits,
         catalogers,
         context,

@@ -3,6 +3,7 @@ import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSy
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, UsageError } from '../core/index.js';
+import type { BlobFile } from './blob-worker.js';
 import type { ImageLimits } from './limits.js';
 import { indexTarFile, resolveInTar, type TarIndexEntry } from './tar-index.js';
 
@@ -33,6 +34,8 @@ export interface LayerRef {
   /** `blob`: the raw bytes must hash to `digest`; `diffId`: the uncompressed tar must hash to `diffId`. */
   verify: 'blob' | 'diffId';
   open(): Promise<Readable>;
+  /** Where the blob sits when it is (part of) a regular file: allows positioned reads and hashing in a worker. */
+  file?: BlobFile;
 }
 
 export interface OpenedImage {
@@ -65,6 +68,8 @@ export interface BlobReader {
   bytes(path: string, maxBytes: number): Buffer;
   stream(path: string): Readable;
   size(path: string): number;
+  /** The file and byte range holding a blob. */
+  locate(path: string): BlobFile;
 }
 
 export function directoryReader(dir: string): BlobReader {
@@ -86,6 +91,10 @@ export function directoryReader(dir: string): BlobReader {
       return readFileSync(f);
     },
     stream: (p) => createReadStream(full(p), { highWaterMark: 1024 * 1024 }),
+    locate: (p) => {
+      const f = full(p);
+      return { path: f, start: 0, length: statSync(f).size };
+    },
   };
 }
 
@@ -118,6 +127,10 @@ export function tarReader(file: string, limits: ImageLimits): BlobReader {
       const e = find(p);
       if (e.size === 0) return createReadStream(file, { start: 1, end: 0 });
       return createReadStream(file, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 1024 * 1024 });
+    },
+    locate: (p) => {
+      const e = find(p);
+      return { path: file, start: e.offset, length: e.size };
     },
   };
 }
@@ -263,7 +276,7 @@ export function openOciLayout(
       descriptor = pickPlatform(manifest.manifests ?? [], platform, file);
       continue;
     }
-    return imageFromManifest(
+    const image = imageFromManifest(
       manifest,
       digest,
       reference,
@@ -272,6 +285,8 @@ export function openOciLayout(
       (d) => reader.stream(blobPath(d)),
       (d) => reader.bytes(blobPath(d), limits.maxJsonBytes),
     );
+    for (const layer of image.layers) attachFile(layer, () => reader.locate(blobPath(layer.digest)));
+    return image;
   }
   throw new InputError('image indexes nest too deeply', { file });
 }
@@ -386,6 +401,7 @@ export function openDockerArchive(
       open: async () => reader.stream(name),
     };
   });
+  for (const [i, layer] of layers.entries()) attachFile(layer, () => reader.locate(entry.Layers?.[i] as string));
   return {
     reference,
     ...(configDigest ? { configDigest } : {}),
@@ -393,6 +409,15 @@ export function openDockerArchive(
     layers,
     ...(entry.RepoTags ? { repoTags: entry.RepoTags } : {}),
   };
+}
+
+/** A blob that cannot be located stays stream-only: opening it then reports what is wrong, as before. */
+function attachFile(layer: LayerRef, locate: () => BlobFile): void {
+  try {
+    layer.file = locate();
+  } catch {
+    // left to open()
+  }
 }
 
 /** Splits `path[:tag]` the way skopeo does: the last `:` starts a tag only when what follows has no `/`. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { type Cataloger, inventoryImage, OS_CATALOGERS } from '../../src/image/index.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
 import { missingTool } from '../support/tools.js';
@@ -174,6 +175,28 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
       },
     });
     await assert.rejects(inventoryImage(src, { cacheDir: false }), /digest mismatch for layer/);
+  });
+
+  test('digest mismatch of a gzip layer is an error (hashed in the worker while another thread parses)', async () => {
+    const l1 = await makeTar([{ name: 'x', content: 'a' }]);
+    const other = gzipSync(await makeTar([{ name: 'x', content: 'b' }]));
+    const src = layout([l1], {
+      tamper: (blobs) => {
+        blobs[0] = other; // a valid gzip tar, but not the blob the manifest names
+      },
+    });
+    await assert.rejects(inventoryImage(src, { cacheDir: false }), /digest mismatch for layer 1\/1/);
+  });
+
+  test('a plain layer cut inside an entry is an error naming the layer (positioned reads)', async () => {
+    const l1 = await makeTar([{ name: 'lib/apk/db/installed', content: 'P:a\nV:1\n\n'.repeat(500) }]);
+    const src = layout([l1], {
+      compression: 'none',
+      tamper: (blobs) => {
+        blobs[0] = (blobs[0] as Buffer).subarray(0, 2048);
+      },
+    });
+    await assert.rejects(inventoryImage(src, { cacheDir: false }), /layer 1\/1 .*unexpected end of tar data/);
   });
 
   test('digest mismatch of the config is an error', async () => {
