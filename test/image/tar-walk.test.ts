@@ -50,7 +50,9 @@ async function referenceWalk(data: Buffer): Promise<Seen[]> {
   const seen: Seen[] = [];
   extract.on('entry', (h, stream, next) => {
     const parts: Buffer[] = [];
-    stream.on('data', (c: Buffer) => parts.push(c));
+    stream.on('data', (c: unknown) => {
+      parts.push(c as Buffer);
+    });
     stream.on('end', () => {
       seen.push({
         name: h.name,
