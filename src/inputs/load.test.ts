@@ -243,3 +243,22 @@ describe('expandWorkloads', () => {
     assert.deepEqual(pods.at(-1)?.status, { podIP: '10.0.0.1' });
   });
 });
+
+test('a repeated key is a warning naming the key and line; the object is still read with the last value', () => {
+  const r = parseManifestText(
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec:\n  hostNetwork: false\n  hostNetwork: true\n',
+    'pods.yaml',
+  );
+  assert.equal(r.documents.length, 1);
+  assert.equal((r.documents[0]?.object as { spec?: { hostNetwork?: boolean } } | undefined)?.spec?.hostNetwork, true);
+  assert.deepEqual(
+    r.problems.map((p) => [p.level, p.line, p.message]),
+    [
+      [
+        'warning',
+        6,
+        'duplicate key "hostNetwork" in document 1 (a missing `---` between objects?): the last value is used',
+      ],
+    ],
+  );
+});

@@ -125,6 +125,8 @@ interface ParsedDocument {
   error?: { message: string; line?: number; column?: number };
   /** Lines of the members of a top-level `items:` list. */
   itemLines?: Array<number | undefined>;
+  /** Keys repeated in one mapping, with their lines (the document is still read, last value wins). */
+  duplicateKeys?: Array<{ line: number; key: string | undefined }>;
 }
 
 /** Parses manifest text; `file` is only used to name positions. Never throws. */
@@ -159,6 +161,14 @@ export function parseManifestText(
       });
       return;
     }
+    for (const dup of doc.duplicateKeys ?? []) {
+      problems.push({
+        level: 'warning',
+        file,
+        line: dup.line,
+        message: `duplicate key${dup.key ? ` "${dup.key}"` : ''} in document ${documentIndex + 1} (a missing \`---\` between objects?): the last value is used`,
+      });
+    }
     const value = doc.value;
     if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
     const size = measure(value, limits.maxDepth, MAX_NODES_PER_DOCUMENT);
@@ -191,12 +201,20 @@ export function parseManifestText(
 /** Parses all documents of `text` with the `yaml` library; `firstLine` is the file line `text` starts at. */
 function parseDocuments(text: string, firstLine: number, limits: LoadLimits): ParsedDocument[] {
   const lc = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(parsed)) return []; // an EmptyStream: no documents at all
   const shift = firstLine - 1;
   return parsed.map((doc) => {
     const line = lc.linePos(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0).line + shift;
-    const e = doc.errors[0];
+    // A repeated key is not fatal (the document is read, the last value wins), but it is never silent: a second
+    // `securityContext:` or a forgotten `---` between two objects changes what is checked, and other tools may
+    // keep a different value or reject the file.
+    const duplicates = doc.errors.filter((x) => x.code === 'DUPLICATE_KEY');
+    const duplicateKeys = duplicates.map((x) => ({
+      line: lc.linePos(x.pos[0]).line + shift,
+      key: /^["']?([^"':\s{}[\],]+)/.exec(text.slice(x.pos[0], x.pos[0] + 256))?.[1],
+    }));
+    const e = doc.errors.find((x) => x.code !== 'DUPLICATE_KEY');
     if (e) {
       const pos = e.pos ? lc.linePos(e.pos[0]) : undefined;
       return {
@@ -206,7 +224,12 @@ function parseDocuments(text: string, firstLine: number, limits: LoadLimits): Pa
     }
     try {
       const value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-      return { line, value, itemLines: listItemLines(doc, lc)?.map((l) => (l === undefined ? l : l + shift)) };
+      return {
+        line,
+        value,
+        itemLines: listItemLines(doc, lc)?.map((l) => (l === undefined ? l : l + shift)),
+        ...(duplicateKeys.length ? { duplicateKeys } : {}),
+      };
     } catch (err) {
       return { line, error: { message: parseFailure(err) } };
     }
