@@ -16,6 +16,7 @@ import { lintNetwork } from '../network/index.js';
 import { type AdvisoryDb, openExistingAdvisoryDb, scanInventory } from '../vuln/index.js';
 import { type AccessContext, accessContextOf } from './access-context.js';
 import { BUILTIN_ROLES_VERSION, withBuiltinRoles } from './builtin-roles.js';
+import { detectPolicyEnforcement, networkCniOf } from './cni.js';
 import {
   accessModelOf,
   EXTERNAL,
@@ -320,7 +321,9 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
     findings: 0,
   });
   engines.push(providerRun('config', 'config', 'Pod Security Standards admission per namespace', pss));
-  const net = networkOf(snapshot);
+  // Detected once: the CNI that enforces policy decides which policy kinds the network model applies.
+  const enforcement = detectPolicyEnforcement(snapshot);
+  const net = networkOf(snapshot, networkCniOf(enforcement));
   const reach: ReturnType<typeof reachabilityFromNetwork> = net.available ? reachabilityFromNetwork(net.value) : net;
   engines.push(providerRun('network', 'network', 'namespace reachability matrix', reach));
 
@@ -404,7 +407,7 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
     });
   }
   const providers: BoundaryProviders = { pss, reachability: reach, rbac };
-  const report = analyzeBoundaries(snapshot, { providers });
+  const report = analyzeBoundaries(snapshot, { providers, enforcement });
   const findings = [...report.findings, ...extraFindings];
   const namespaces = report.namespaces.map(({ findings: _f, ...rest }) => rest);
   const details: AuditDetails = {

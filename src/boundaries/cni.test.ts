@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { snapshotOf } from '../../test/boundaries/snapshot.js';
-import { detectPolicyEnforcement, flagValue, imageVersion } from './cni.js';
+import { CALICO_NODE, snapshotOf } from '../../test/boundaries/snapshot.js';
+import { detectPolicyEnforcement, flagValue, imageVersion, networkCniOf } from './cni.js';
 
 function awsNode(opts: { cniTag?: string; agentArgs?: string[]; agent?: boolean; env?: string } = {}): string {
   const agent =
@@ -76,16 +76,8 @@ data: {enable-network-policy-controller: "${v}"}
 });
 
 test('calico-node and the Cilium agent are enforcing engines; Cilium with enable-policy never is not', () => {
-  const calico = `apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: calico-node, namespace: calico-system}
-spec:
-  template:
-    spec:
-      containers: [{name: calico-node, image: quay.io/calico/node:v3.28.0}]
-`;
-  assert.equal(detectPolicyEnforcement(snapshotOf(calico)).enforcers[0]?.name, 'calico');
-  assert.equal(detectPolicyEnforcement(snapshotOf(calico)).state, 'enforced');
+  assert.equal(detectPolicyEnforcement(snapshotOf(CALICO_NODE)).enforcers[0]?.name, 'calico');
+  assert.equal(detectPolicyEnforcement(snapshotOf(CALICO_NODE)).state, 'enforced');
   const cilium = (mode?: string) => `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: cilium, namespace: kube-system}
@@ -131,4 +123,11 @@ test('flag and image version parsing', () => {
   assert.equal(imageVersion('x.dkr.ecr.r.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.1'), '1.18.3');
   assert.equal(imageVersion('registry:5000/amazon-k8s-cni'), undefined);
   assert.equal(imageVersion('amazon-k8s-cni:v1.19.0@sha256:abc'), '1.19.0');
+});
+
+test('networkCniOf: Calico or Cilium win over the VPC CNI; nothing enforcing keeps the generic profile', () => {
+  assert.equal(networkCniOf(detectPolicyEnforcement(snapshotOf(awsNode()))), 'vpc-cni');
+  assert.equal(networkCniOf(detectPolicyEnforcement(snapshotOf(awsNode() + CALICO_NODE))), 'calico');
+  assert.equal(networkCniOf(detectPolicyEnforcement(snapshotOf(awsNode({ agent: false })))), 'generic');
+  assert.equal(networkCniOf(detectPolicyEnforcement(snapshotOf(COREDNS))), 'generic');
 });

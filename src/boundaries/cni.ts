@@ -238,3 +238,17 @@ export function detectPolicyEnforcement(snapshot: Snapshot): EnforcementDetectio
       'NetworkPolicy not enforced: no enforcing CNI found (VPC CNI network policy agent, calico-node or Cilium agent)',
   };
 }
+
+/**
+ * The network engine's CNI profile for what the snapshot shows enforcing policy. Calico or Cilium win over the VPC
+ * CNI when both enforce: they also evaluate their own policy kinds, which the VPC CNI's agent ignores. Nothing
+ * enforcing (or nothing known) keeps the generic profile: reachability is then what the policies say, and the
+ * enforcement finding states separately that they are not (or may not be) enforced.
+ */
+export function networkCniOf(enforcement: EnforcementDetection): 'generic' | EnforcerName {
+  const enforcing = new Set(enforcement.enforcers.filter((e) => e.enforcing).map((e) => e.name));
+  if (enforcing.has('cilium')) return 'cilium';
+  if (enforcing.has('calico')) return 'calico';
+  if (enforcing.has('vpc-cni')) return 'vpc-cni';
+  return 'generic';
+}

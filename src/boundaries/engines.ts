@@ -8,7 +8,7 @@ import {
 } from '../access/index.js';
 import { evaluatePod, parseLabelVersion } from '../config/index.js';
 import type { Snapshot } from '../inputs/index.js';
-import { type BuiltNetwork, buildNetwork, computeMatrix } from '../network/index.js';
+import { type BuiltNetwork, buildNetwork, type Cni, computeMatrix } from '../network/index.js';
 import { BUILTIN_ROLES_VERSION, type BuiltinAssumption } from './builtin-roles.js';
 import type {
   NamespaceEdge,
@@ -94,10 +94,12 @@ export function reachabilityFromNetwork(net: BuiltNetwork): Provided<Reachabilit
   }
 }
 
-/** The network engine's model of a snapshot (pods, namespaces, every policy kind it knows), built once. */
-export function networkOf(snapshot: Snapshot): Provided<BuiltNetwork> {
+/**
+ * The network engine's model of a snapshot (pods, namespaces, every policy kind the given CNI enforces), built once.
+ */
+export function networkOf(snapshot: Snapshot, cni: Cni = 'generic'): Provided<BuiltNetwork> {
   try {
-    return { available: true, value: buildNetwork(snapshot) };
+    return { available: true, value: buildNetwork(snapshot, { cni }) };
   } catch (err) {
     return { available: false, reason: failureText('network', err) };
   }

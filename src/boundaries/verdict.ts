@@ -52,11 +52,13 @@ const VERDICT_SEVERITY: Record<Verdict, Severity> = { open: 'HIGH', partial: 'ME
 
 export interface AnalyzeBoundariesOptions {
   providers: BoundaryProviders;
+  /** Policy enforcement as already detected by the caller (the audit detects it once for every engine). */
+  enforcement?: EnforcementDetection;
 }
 
 /** The boundary verdict of every namespace of a snapshot, with the facts behind it. */
 export function analyzeBoundaries(snapshot: Snapshot, options: AnalyzeBoundariesOptions): BoundaryReport {
-  const enforcement = detectPolicyEnforcement(snapshot);
+  const enforcement = options.enforcement ?? detectPolicyEnforcement(snapshot);
   const checked = checkNamespaces({ snapshot, enforcement, providers: options.providers });
   const namespaces: NamespaceBoundary[] = checked.map((c) => {
     const psa = podSecurityLabels(c.object);

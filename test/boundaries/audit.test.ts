@@ -20,7 +20,7 @@ import { type Finding, UsageError } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
 import { missingTool } from '../support/tools.js';
 import { alpineLayout, importTestAdvisory, TEST_ADVISORY_ID } from './images.js';
-import { deployment, shopSnapshot } from './snapshot.js';
+import { CALICO_NODE, deployment, shopSnapshot } from './snapshot.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-audit-'));
 const cleanups: Array<() => void> = [];
@@ -306,4 +306,40 @@ subjects: [{kind: Group, name: shop-devs, apiGroup: rbac.authorization.k8s.io}]
     /^Assumed: built-in ClusterRole rules of admin \(Kubernetes 1\.28–1\.34 bootstrap policy\)/m,
   );
   assert.match(renderAuditHtml(r, { toolVersion: 't', now: new Date(0) }), /id="assumed-roles"/);
+});
+
+test('runAudit models the network with the CNI that enforces policy: a Calico GlobalNetworkPolicy cuts reachability', async () => {
+  const shopAndBlog = `---
+${shopSnapshot(deployment('web', 'nginx:1.27'))}---
+apiVersion: v1
+kind: Namespace
+metadata: {name: blog}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: writer, namespace: blog}
+spec:
+  template:
+    metadata: {labels: {app: writer}}
+    spec:
+      containers: [{name: writer, image: "nginx:1.27"}]
+`;
+  const denyShopIngress = `---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny-into-web}
+spec:
+  selector: app == 'web'
+  types: [Ingress]
+  ingress: [{action: Deny}]
+`;
+  const edge = (r: AuditResult, from: string, to: string) =>
+    r.audit.reachability?.some((e) => e.from === from && e.to === to) ?? false;
+  const withCalico = await runAudit([write('calico-cluster.yaml', CALICO_NODE + shopAndBlog + denyShopIngress)]);
+  assert.deepEqual(withCalico.errors, []);
+  assert.equal(edge(withCalico, 'blog', 'shop'), false, 'calico-node enforces: the Calico policy applies');
+  assert.equal(edge(withCalico, 'shop', 'blog'), true);
+  // Without a Calico agent the same policy is not enforced by anything the snapshot shows: not applied.
+  const withoutCalico = await runAudit([write('plain-cluster.yaml', shopAndBlog + denyShopIngress)]);
+  assert.equal(edge(withoutCalico, 'blog', 'shop'), true);
 });

@@ -30,3 +30,14 @@ kind: Namespace
 metadata: {name: shop}
 ${deployments.join('')}`;
 }
+
+/** A calico-node DaemonSet: the snapshot shows Calico enforcing policy. One YAML document starting with `---`. */
+export const CALICO_NODE = `---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: calico-system}
+spec:
+  template:
+    spec:
+      containers: [{name: calico-node, image: quay.io/calico/node:v3.28.0}]
+`;
