@@ -1,7 +1,7 @@
-import type { ConnSet } from './conn.js';
+import { ConnSet } from './conn.js';
 import type { Endpoint, NetworkModel, Reason, Segment } from './engine.js';
 import type { Connection } from './matrix.js';
-import type { Direction } from './model.js';
+import { type Direction, type NetPod, type NetworkPolicyModel, type NpRule, portsToConns } from './model.js';
 
 const DASHES = '-'.repeat(160);
 const CAP = (d: Direction) => (d === 'ingress' ? 'Ingress' : 'Egress');
@@ -68,6 +68,8 @@ function directionLines(
   peer: Endpoint,
 ): string[] {
   const verdict = seg.allowed ? 'Allowed' : 'Denied';
+  // a denial whose reasons upstream loses (see upstreamReasons) prints no line for its direction
+  if (!seg.allowed && seg.reasons.length === 0) return [];
   const texts = seg.reasons
     .map((r) => reasonText(model, r, dir, subject, peerName, peer))
     .filter((t): t is string => t !== undefined);
@@ -82,6 +84,44 @@ function directionLines(
   else lines.push(...nps.map((t) => `\t\t\t${t}`));
   lines.push(...tail.map((t) => `\t\t\t${t}`));
   return lines;
+}
+
+/**
+ * The reasons netpol-analyzer reports for one direction of a pair, which are fewer than the rules that apply:
+ * - a NetworkPolicy's rules are read in order and reading stops once they allow every connection, so later
+ *   rules of that policy are not named;
+ * - when an admin Allow or Deny rule captures the pair in this direction, a NetworkPolicy none of whose rules
+ *   selects the peer contributes no reason for denying the rest (after a Pass it does; a rule that selects the peer
+ *   on other ports is still named).
+ */
+function upstreamReasons(
+  model: NetworkModel,
+  segs: Segment[],
+  dir: Direction,
+  peer: Endpoint,
+  dst?: NetPod,
+): Segment[] {
+  const unread = new Set<NpRule>();
+  for (const np of new Set(segs.flatMap((s) => s.reasons.flatMap((r) => (r.kind === 'np-allow' ? [r.policy] : []))))) {
+    let union = ConnSet.none;
+    for (const rule of np.rules[dir]) {
+      if (union.isAll()) unread.add(rule);
+      else if (rule.peers === 'any' || rule.peers.some((x) => model.npPeerMatches(np, x, peer)))
+        union = union.union(portsToConns(rule.ports, dst));
+    }
+  }
+  const adminCaptured = segs.some((s) => s.reasons.some((r) => r.kind === 'admin' && r.rule.action !== 'pass'));
+  if (unread.size === 0 && !adminCaptured) return segs;
+  const selectsPeer = (np: NetworkPolicyModel) =>
+    np.rules[dir].some((rule) => rule.peers === 'any' || rule.peers.some((x) => model.npPeerMatches(np, x, peer)));
+  return segs.map((s) => ({
+    ...s,
+    reasons: s.reasons.filter(
+      (r) =>
+        !(r.kind === 'np-allow' && unread.has(r.rule)) &&
+        !(adminCaptured && r.kind === 'np-deny' && !selectsPeer(r.policy)),
+    ),
+  }));
 }
 
 function onlyDefault(segs: Segment[]): boolean {
@@ -101,7 +141,11 @@ export function renderExplainCompat(
   const out: string[] = [];
   const defaults: string[] = [];
   for (const c of pairs) {
-    const v = c.verdict;
+    const dstPod = (ep: Endpoint) => (ep.type === 'pod' ? ep.pod : undefined);
+    const v = {
+      egress: upstreamReasons(model, c.verdict.egress, 'egress', c.dst.endpoint, dstPod(c.dst.endpoint)),
+      ingress: upstreamReasons(model, c.verdict.ingress, 'ingress', c.src.endpoint, dstPod(c.dst.endpoint)),
+    };
     if (onlyDefault(v.egress) && onlyDefault(v.ingress)) {
       if (only !== 'deny') defaults.push(`${c.src.name} => ${c.dst.name}`);
       continue;

@@ -151,7 +151,11 @@ export function netpolMatrix(request: MatrixRequest, snapshot: Snapshot = loadSn
       mergeEgressRanges: req.compat !== 'netpol-analyzer',
     });
     const restrict = focusConn ? ConnSet.of(focusConn.protocol, focusConn.port) : undefined;
-    return { text: renderExplainCompat(net.model, pairs, req.explainOnly, restrict), problems, fatal };
+    const explained = renderExplainCompat(net.model, pairs, req.explainOnly, restrict);
+    // with --exposure the exposure section follows the explanation (explain is txt only)
+    if (req.exposure)
+      return { text: exposureText(net.model, conns, { ...req, format: 'txt' }, explained, focusConn), problems, fatal };
+    return { text: explained, problems, fatal };
   }
   const text = renderConnlist(conns, req.format, {
     focusConnLabel: focusConn ? `${focusConn.protocol} ${focusConn.port}` : undefined,

@@ -25,8 +25,6 @@ const skip = sharedSkipReason(...CORPUS.split('/'));
 function unsupported(run: RecordedRun): string | undefined {
   if (run.category === 'Ingress/Route' && run.kind === 'explain')
     return '--explain of {ingress-controller} pairs is not implemented';
-  if (run.flags.includes('--exposure') && run.kind === 'explain')
-    return '--explain together with --exposure is not implemented';
   return undefined;
 }
 
