@@ -102,7 +102,16 @@ export type Reason =
       l7?: string[];
     }
   /** Calico end-of-tier drop or pass, Cilium default deny: which policies isolate the endpoint. */
-  | { kind: 'cni-isolated'; cni: 'calico' | 'cilium'; tier?: string; passed: boolean; policies: PolicyRef[] };
+  | { kind: 'cni-isolated'; cni: 'calico' | 'cilium'; tier?: string; passed: boolean; policies: PolicyRef[] }
+  /** An Ingress or OpenShift Route that exposes (or, `matched: false`, does not expose) these connections. */
+  | {
+      kind: 'ingress-object';
+      objectKind: 'Ingress' | 'Route';
+      namespace: string;
+      name: string;
+      service: string;
+      matched: boolean;
+    };
 
 /** A set of connections with one verdict in one direction and the reasons for it. */
 export interface Segment {

@@ -65,6 +65,8 @@ export function describeReason(r: Reason, dir: Direction, subject: string, peer:
       const l7 = r.l7 ? `; its L7 rules (${r.l7.join(', ')}) are not analysed: which requests pass is unknown` : '';
       return `${policyName(r.policy)}${tier} ${verb} it by ${r.rule} (${where(r.policy.object)})${l7}`;
     }
+    case 'ingress-object':
+      return `${r.objectKind} ${r.namespace}/${r.name} ${r.matched ? 'exposes' : 'does not expose'} these connections of service ${r.service} to the ingress controller`;
     case 'cni-isolated': {
       const names = r.policies.map((p) => `${policyName(p)} (${where(p.object)})`).join(', ');
       if (r.cni === 'cilium')
