@@ -1,5 +1,6 @@
 import { ConnSet } from './conn.js';
 import type { Endpoint, NetworkModel, Reason, Segment } from './engine.js';
+import { ingressObjectReasonText } from './ingress-controller.js';
 import type { Connection } from './matrix.js';
 import { type Direction, type NetPod, type NetworkPolicyModel, type NpRule, portsToConns } from './model.js';
 
@@ -42,12 +43,12 @@ function reasonText(
       const why = unresolved
         ? 'named ports of the rule have no match in the configuration of the destination peer'
         : 'the protocols and ports do not match';
-      const which =
-        matching.length === 1
-          ? `${CAP(dir)} rule #${(matching[0] as (typeof matching)[number]).index} selects`
-          : `${CAP(dir)} rules ${matching.map((m) => `#${m.index}`).join(', ')} select`;
+      // netpol-analyzer names the first rule that selects the peer, however many do
+      const which = `${CAP(dir)} rule #${(matching[0] as (typeof matching)[number]).index} selects`;
       return `${head}, and ${which} ${peerName}, but ${why}`;
     }
+    case 'ingress-object':
+      return ingressObjectReasonText(r);
     case 'admin': {
       const verb = r.rule.action === 'allow' ? 'allows' : r.rule.action === 'deny' ? 'denies' : 'passes';
       return `${r.policy.kind} '${r.policy.name}' ${verb} connections by ${CAP(dir)} rule ${r.rule.name}`;
@@ -70,18 +71,31 @@ function directionLines(
   const verdict = seg.allowed ? 'Allowed' : 'Denied';
   // a denial whose reasons upstream loses (see upstreamReasons) prints no line for its direction
   if (!seg.allowed && seg.reasons.length === 0) return [];
-  const texts = seg.reasons
+  // several rules of one NetworkPolicy allowing the same connections: netpol-analyzer names the first one
+  const firstAllow = new Set<unknown>();
+  const reasons = seg.reasons.filter((r) => {
+    if (r.kind !== 'np-allow') return true;
+    if (firstAllow.has(r.policy)) return false;
+    firstAllow.add(r.policy);
+    return true;
+  });
+  const texts = reasons
     .map((r) => reasonText(model, r, dir, subject, peerName, peer))
     .filter((t): t is string => t !== undefined);
   // a Pass that no NetworkPolicy or baseline rule picks up ends in the default
   if (texts.length > 0 && seg.reasons.some((r) => r.kind === 'default')) texts.push('the system default (Allow all)');
   if (texts.length === 0) return [`\t\t${CAP(dir)} (${verdict}) due to the system default (Allow all)`];
-  const nps = texts.filter((t) => t.startsWith('NetworkPolicy '));
-  const others = texts.filter((t) => !t.startsWith('NetworkPolicy ') && !t.startsWith('the system default'));
+  // NetworkPolicy, Ingress and Route reasons print per kind in that name order, several of a kind as a list
+  const LISTED = ['Ingress', 'NetworkPolicy', 'Route'];
+  const listed = (t: string) => LISTED.some((k) => t.startsWith(`${k} `));
+  const others = texts.filter((t) => !listed(t) && !t.startsWith('the system default'));
   const tail = texts.filter((t) => t.startsWith('the system default'));
   const lines = [`\t\t${CAP(dir)} (${verdict})`, ...others.map((t) => `\t\t\t${t}`)];
-  if (nps.length > 1) lines.push('\t\t\tNetworkPolicy list:', ...nps.sort().map((t) => `\t\t\t\t- ${t}`));
-  else lines.push(...nps.map((t) => `\t\t\t${t}`));
+  for (const kind of LISTED) {
+    const ofKind = texts.filter((t) => t.startsWith(`${kind} `));
+    if (ofKind.length > 1) lines.push(`\t\t\t${kind} list:`, ...ofKind.sort().map((t) => `\t\t\t\t- ${t}`));
+    else lines.push(...ofKind.map((t) => `\t\t\t${t}`));
+  }
   lines.push(...tail.map((t) => `\t\t\t${t}`));
   return lines;
 }

@@ -13,6 +13,7 @@ import { hasIngressObjects, INGRESS_CONTROLLER, ingressControllerConnections } f
 import { lintNetwork } from './lint.js';
 import {
   type Connection,
+  cmp,
   computeMatrix,
   type FocusOptions,
   type Peer,
@@ -108,6 +109,7 @@ export function netpolMatrix(request: MatrixRequest, snapshot: Snapshot = loadSn
   }
   // before the matrix: the controller's namespace must exist when namespace selectors are first evaluated
   let viaIngress: Connection[] = [];
+  let explainIngress: Connection[] = [];
   const isController = (f: string) => f === 'ingress-controller' || f === INGRESS_CONTROLLER;
   const focusAll = req.focusWorkloads?.length ? req.focusWorkloads : undefined;
   const controllerInFocus = focusAll?.some(isController) ?? false;
@@ -126,6 +128,7 @@ export function netpolMatrix(request: MatrixRequest, snapshot: Snapshot = loadSn
         (!peers || peers.some(isController))
       );
     };
+    if (req.explain) explainIngress = ingressControllerConnections(net.model, snapshot, keep, true);
     viaIngress = ingressControllerConnections(net.model, snapshot, keep).filter(
       (c) => !focusConn || c.conns.contains(focusConn.protocol, focusConn.port),
     );
@@ -143,13 +146,16 @@ export function netpolMatrix(request: MatrixRequest, snapshot: Snapshot = loadSn
         });
   conns.push(...viaIngress);
   if (req.explain) {
+    // every pair, also those denying the focus connection: the renderer restricts the connections shown
     const pairs = computeMatrix(net.model, {
       ...req,
-      focusConn,
+      focusConn: undefined,
       families: req.compat === 'netpol-analyzer' ? [4] : [4, 6],
       includeDenied: true,
       mergeEgressRanges: req.compat !== 'netpol-analyzer',
     });
+    // the controller's pairs come last ('{' sorts after every workload and range name)
+    pairs.push(...explainIngress.sort((x, y) => cmp(x.dst.name, y.dst.name)));
     const restrict = focusConn ? ConnSet.of(focusConn.protocol, focusConn.port) : undefined;
     const explained = renderExplainCompat(net.model, pairs, req.explainOnly, restrict);
     // with --exposure the exposure section follows the explanation (explain is txt only)

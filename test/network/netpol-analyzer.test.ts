@@ -23,8 +23,6 @@ const skip = sharedSkipReason(...CORPUS.split('/'));
 
 /** Features not modelled yet; runs needing them are reported as todo, never hidden. */
 function unsupported(run: RecordedRun): string | undefined {
-  if (run.category === 'Ingress/Route' && run.kind === 'explain')
-    return '--explain of {ingress-controller} pairs is not implemented';
   return undefined;
 }
 
