@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .addOption(new Option('--explain-only <kind>', 'with --explain: only allowed or denied').choices(['allow', 'deny']))
     .option(
       '--exposure',
-      'also list who else could connect: selectors that match pods or namespaces not in the snapshot (txt, json, csv, md)',
+      'also list who else could connect: selectors that match pods or namespaces not in the snapshot (all formats; after the explanation with --explain)',
     )
     .option(
       '--multiple-networks [bool]',
@@ -90,8 +90,6 @@ export function register(program: Command): void {
     )
     .action((paths: string[], opts: MatrixFlags) => {
       const focusWorkloads = [...(opts.focusWorkload ?? []), ...(splitList(opts.focusworkload) ?? [])];
-      if (opts.exposure && opts.explain)
-        throw new UsageError('--exposure together with --explain is not supported yet');
       const multipleNetworks = opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false';
       if (multipleNetworks && opts.compat !== 'netpol-analyzer')
         throw new UsageError('--multiple-networks needs --compat netpol-analyzer (UDN/CUDN/NAD analysis)');
