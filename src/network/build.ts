@@ -40,7 +40,7 @@ export interface BuiltNetwork {
   namespaceObjects: Map<string, LoadedObject>;
 }
 
-function containerPorts(spec: unknown): ContainerPort[] {
+export function containerPorts(spec: unknown): ContainerPort[] {
   const out: ContainerPort[] = [];
   if (!isObj(spec)) return out;
   for (const list of ['containers', 'initContainers']) {

@@ -29,6 +29,7 @@ import type { PolicyProblem } from './parse.js';
 export { type BuildOptions, type BuiltNetwork, buildNetwork, CNI_PROFILES } from './build.js';
 export { parseCalicoSelector } from './calico.js';
 export { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
+export { perPodModel, podConnectionMap } from './connection-map.js';
 export { type ConnectionChange, diffMatrices, renderDiff } from './diff.js';
 export type { Cni, Endpoint, PairVerdict, Reason, Segment } from './engine.js';
 export { CNIS, NetworkModel } from './engine.js';
