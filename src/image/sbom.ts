@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import { createRequire } from 'node:module';
+import type * as CDX from '@cyclonedx/cyclonedx-library';
 import type { ImageInventory, InventoryPackage } from '../core/index.js';
+
+/**
+ * The CycloneDX library is loaded on first use: it is the largest module of the image engine (a few hundred ms of
+ * start-up) and `image inventory -o json|table` never needs it. It ships CommonJS, so a synchronous require works.
+ */
+let cdxLibrary: typeof CDX | undefined;
+function cdx(): typeof CDX {
+  cdxLibrary ??= createRequire(import.meta.url)('@cyclonedx/cyclonedx-library') as typeof CDX;
+  return cdxLibrary;
+}
 
 export type SbomFormat = 'cyclonedx' | 'spdx';
 
@@ -11,10 +22,11 @@ export interface SbomContext {
 
 /** A licence string as CycloneDX wants it: an SPDX id, an SPDX expression, or just a name. */
 function cdxLicense(text: string): CDX.Models.License {
-  if (CDX.SPDX.isSupportedSpdxId(text)) return new CDX.Models.SpdxLicense(text);
-  const fixed = CDX.SPDX.fixupSpdxId(text);
-  if (fixed) return new CDX.Models.SpdxLicense(fixed);
-  return new CDX.Models.NamedLicense(text);
+  const lib = cdx();
+  if (lib.SPDX.isSupportedSpdxId(text)) return new lib.Models.SpdxLicense(text);
+  const fixed = lib.SPDX.fixupSpdxId(text);
+  if (fixed) return new lib.Models.SpdxLicense(fixed);
+  return new lib.Models.NamedLicense(text);
 }
 
 function componentName(p: InventoryPackage): { group?: string; name: string } {
@@ -27,20 +39,21 @@ function componentName(p: InventoryPackage): { group?: string; name: string } {
 
 /** CycloneDX 1.6 JSON, built with @cyclonedx/cyclonedx-library: the image is the metadata component. */
 export function toCycloneDx(inv: ImageInventory, ctx: SbomContext): string {
-  const bom = new CDX.Models.Bom();
+  const lib = cdx();
+  const bom = new lib.Models.Bom();
   bom.serialNumber = `urn:uuid:${randomUUID()}`;
   bom.metadata.timestamp = ctx.now;
   bom.metadata.tools.components.add(
-    new CDX.Models.Component(CDX.Enums.ComponentType.Application, 'rampart', { version: ctx.toolVersion }),
+    new lib.Models.Component(lib.Enums.ComponentType.Application, 'rampart', { version: ctx.toolVersion }),
   );
-  const image = new CDX.Models.Component(CDX.Enums.ComponentType.Container, inv.reference, {
+  const image = new lib.Models.Component(lib.Enums.ComponentType.Container, inv.reference, {
     bomRef: 'image',
     ...(inv.digest ? { version: inv.digest } : {}),
   });
-  if (inv.imageId) image.properties.add(new CDX.Models.Property('rampart:image:id', inv.imageId));
+  if (inv.imageId) image.properties.add(new lib.Models.Property('rampart:image:id', inv.imageId));
   bom.metadata.component = image;
   if (inv.distro) {
-    const os = new CDX.Models.Component(CDX.Enums.ComponentType.OperatingSystem, inv.distro.id, {
+    const os = new lib.Models.Component(lib.Enums.ComponentType.OperatingSystem, inv.distro.id, {
       bomRef: 'os',
       ...(inv.distro.versionId ? { version: inv.distro.versionId } : {}),
     });
@@ -48,22 +61,22 @@ export function toCycloneDx(inv: ImageInventory, ctx: SbomContext): string {
   }
   inv.packages.forEach((p, i) => {
     const { group, name } = componentName(p);
-    const c = new CDX.Models.Component(CDX.Enums.ComponentType.Library, name, {
+    const c = new lib.Models.Component(lib.Enums.ComponentType.Library, name, {
       bomRef: `pkg-${i}`,
       ...(group ? { group } : {}),
       version: p.type === 'rpm' && p.release ? `${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}` : p.version,
     });
     if (p.purl) c.purl = p.purl;
     for (const l of p.licenses ?? []) c.licenses.add(cdxLicense(l));
-    c.properties.add(new CDX.Models.Property('rampart:package:type', p.type));
-    for (const loc of p.locations) c.properties.add(new CDX.Models.Property('rampart:location', loc));
-    if (p.layerDigest) c.properties.add(new CDX.Models.Property('rampart:layer:digest', p.layerDigest));
-    if (p.sourceName) c.properties.add(new CDX.Models.Property('rampart:package:source-name', p.sourceName));
-    if (p.sourceVersion) c.properties.add(new CDX.Models.Property('rampart:package:source-version', p.sourceVersion));
-    if (p.arch) c.properties.add(new CDX.Models.Property('rampart:package:arch', p.arch));
+    c.properties.add(new lib.Models.Property('rampart:package:type', p.type));
+    for (const loc of p.locations) c.properties.add(new lib.Models.Property('rampart:location', loc));
+    if (p.layerDigest) c.properties.add(new lib.Models.Property('rampart:layer:digest', p.layerDigest));
+    if (p.sourceName) c.properties.add(new lib.Models.Property('rampart:package:source-name', p.sourceName));
+    if (p.sourceVersion) c.properties.add(new lib.Models.Property('rampart:package:source-version', p.sourceVersion));
+    if (p.arch) c.properties.add(new lib.Models.Property('rampart:package:arch', p.arch));
     bom.components.add(c);
   });
-  const serializer = new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.Spec1dot6));
+  const serializer = new lib.Serialize.JsonSerializer(new lib.Serialize.JSON.Normalize.Factory(lib.Spec.Spec1dot6));
   return `${serializer.serialize(bom, { sortLists: false, space: 2 })}\n`;
 }
 
@@ -73,6 +86,7 @@ function spdxId(text: string): string {
 
 /** SPDX 2.3 JSON: the image is the described package; every inventoried package is CONTAINED_BY it. */
 export function toSpdx(inv: ImageInventory, ctx: SbomContext): string {
+  const lib = cdx();
   const imageId = 'SPDXRef-Image';
   const packages: Array<Record<string, unknown>> = [
     {
@@ -92,7 +106,7 @@ export function toSpdx(inv: ImageInventory, ctx: SbomContext): string {
     const version =
       p.type === 'rpm' && p.release ? `${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}` : p.version;
     const license =
-      p.licenses?.length === 1 && CDX.SPDX.isSupportedSpdxId(p.licenses[0] as string) ? p.licenses[0] : undefined;
+      p.licenses?.length === 1 && lib.SPDX.isSupportedSpdxId(p.licenses[0] as string) ? p.licenses[0] : undefined;
     packages.push({
       SPDXID: id,
       name: p.name,
