@@ -1,8 +1,6 @@
 import { workloadMatches } from './matrix.js';
 import type { NetPod } from './model.js';
-import type { NetworkSection, SectionConnections } from './multinetwork.js';
-
-const KIND_ORDER = { pod: 0, udn: 1, cudn: 2, nad: 3 } as const;
+import { type NetworkSection, networkOrder, type SectionConnections } from './multinetwork.js';
 
 /** A graph node of one network: its id (a NAD's members are suffixed with the NAD name), namespace and label. */
 interface DotNode {
@@ -48,11 +46,7 @@ export function renderMultiNetworkDot(
   const groups: Array<{ section: NetworkSection; nodes: DotNode[] }> = [];
   const others = new Set<string>();
   const edges: string[] = [];
-  const ordered = [...sections].sort(
-    (a, b) =>
-      KIND_ORDER[a.section.kind] - KIND_ORDER[b.section.kind] ||
-      (a.section.name < b.section.name ? -1 : a.section.name > b.section.name ? 1 : 0),
-  );
+  const ordered = [...sections].sort((a, b) => networkOrder(a.section, b.section));
   for (const { section, conns } of ordered) {
     const nodes = new Map<string, DotNode>();
     const nodeOf = (pod: NetPod): string => {

@@ -3,31 +3,16 @@ import type { Segment } from './engine.js';
 import { renderExplainCompat } from './explain-compat.js';
 import { type Connection, cmp, computeMatrix, type FocusOptions, workloadMatches } from './matrix.js';
 import type { NetPod } from './model.js';
-import type { MultiNetworkLayout, NetworkSection } from './multinetwork.js';
+import { type MultiNetworkLayout, type NetworkSection, networkOrder, networkTitle } from './multinetwork.js';
 
 const DASHES = '-'.repeat(160);
 const SPECIFIC = 'Specific connections and their reasons';
 const DEFAULTS = 'All Connections due to the system default (Allow all)';
 const NOTE =
   '*** Note: Connections between any peers from separate isolated networks are denied by default and therefore not listed in this report.';
-const KIND_ORDER = { pod: 0, udn: 1, cudn: 2, nad: 3 } as const;
 
 export interface MultiNetworkExplainRequest extends FocusOptions {
   explainOnly?: 'allow' | 'deny';
-}
-
-/** `pod-network`, `primary UDN blue`, `primary CUDN x`, `secondary NAD y`: where explanations apply. */
-function networkPhrase(s: NetworkSection): string {
-  switch (s.kind) {
-    case 'pod':
-      return 'pod-network';
-    case 'udn':
-      return `primary UDN ${s.name}`;
-    case 'cudn':
-      return `primary CUDN ${s.name}`;
-    case 'nad':
-      return `secondary NAD ${s.name}`;
-  }
 }
 
 function banner(title: string): string[] {
@@ -105,7 +90,7 @@ export function renderMultiNetworkExplain(layout: MultiNetworkLayout, req: Multi
   const focusConn = req.focusConn;
   const restrict = focusConn ? ConnSet.of(focusConn.protocol as Protocol, focusConn.port) : undefined;
   const only = req.explainOnly;
-  const sections = [...layout.sections].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || cmp(a.name, b.name));
+  const sections = [...layout.sections].sort(networkOrder);
   const primaries = sections.filter((s) => s.kind !== 'nad' && s.members.length > 0);
   const out: string[] = [];
   let crossPairs = false;
@@ -180,7 +165,7 @@ export function renderMultiNetworkExplain(layout: MultiNetworkLayout, req: Multi
       }
     blocks.sort((x, y) => cmp(x.src, y.src) || cmp(x.dst, y.dst));
     if (blocks.length > 0) {
-      out.push(...banner(`${SPECIFIC} in ${networkPhrase(section)}`));
+      out.push(...banner(`${SPECIFIC} in ${networkTitle(section, 'pod-network')}`));
       for (const b of blocks) {
         let lines = b.lines;
         if (section.kind === 'nad')
@@ -191,7 +176,7 @@ export function renderMultiNetworkExplain(layout: MultiNetworkLayout, req: Multi
       }
     }
     if (parsed.defaults.length > 0 && !restrict)
-      out.push(...banner(`${DEFAULTS} in ${networkPhrase(section)}`), ...parsed.defaults);
+      out.push(...banner(`${DEFAULTS} in ${networkTitle(section, 'pod-network')}`), ...parsed.defaults);
   }
   if (!restrict && crossPairs) out.push('', NOTE);
   return out.join('\n');

@@ -6,25 +6,15 @@ import { MATRIX_FORMATS, type MatrixFormat } from './format.js';
 import { hasIngressObjects, INGRESS_CONTROLLER, ingressControllerConnections } from './ingress-controller.js';
 import { type Connection, cmp, computeMatrix, type FocusOptions, workloadMatches } from './matrix.js';
 import type { NetPod } from './model.js';
-import type { MultiNetworkLayout, NetworkSection, SectionConnections } from './multinetwork.js';
+import {
+  type MultiNetworkLayout,
+  type NetworkSection,
+  networkOrder,
+  networkTitle,
+  type SectionConnections,
+} from './multinetwork.js';
 import { renderMultiNetworkDot } from './multinetwork-dot.js';
 import { renderMultiNetworkExplain } from './multinetwork-explain.js';
-
-/** The label netpol-analyzer's csv/md `network` column and section headers use. */
-export function sectionTitle(s: NetworkSection): string {
-  switch (s.kind) {
-    case 'pod':
-      return 'Pod network';
-    case 'udn':
-      return `primary UDN ${s.name}`;
-    case 'cudn':
-      return `primary CUDN ${s.name}`;
-    case 'nad':
-      return `secondary NAD ${s.name}`;
-  }
-}
-
-const KIND_ORDER = { pod: 0, udn: 1, cudn: 2, nad: 3 } as const;
 
 /**
  * Every network's connection list: pairs of its members (never a pair across networks), plus the outside world and
@@ -76,7 +66,7 @@ export function sectionConnections(
     }
     out.push({ section, conns });
   }
-  out.sort((a, b) => KIND_ORDER[a.section.kind] - KIND_ORDER[b.section.kind] || cmp(a.section.name, b.section.name));
+  out.sort((a, b) => networkOrder(a.section, b.section));
   return out;
 }
 
@@ -116,7 +106,7 @@ export function renderMultiNetworkTxt(
   }
   out.push(...podLines.map(line));
   for (const s of others)
-    out.push('', `Permitted connectivity analyzed in ${sectionTitle(s.section)}:`, ...s.conns.map(line));
+    out.push('', `Permitted connectivity analyzed in ${networkTitle(s.section, 'Pod network')}:`, ...s.conns.map(line));
   if (!focusConnLabel && layout.mapping.size > 0) {
     out.push('', 'Workload-to-Networks Mapping:');
     for (const wl of [...layout.mapping.keys()].sort()) {

@@ -40,6 +40,27 @@ export interface NetworkSection {
   objects: LoadedObject[];
 }
 
+/** How netpol-analyzer names a network in headers: `primary UDN blue`, `secondary NAD y`; the pod network as given. */
+export function networkTitle(s: NetworkSection, podNetwork: string): string {
+  switch (s.kind) {
+    case 'pod':
+      return podNetwork;
+    case 'udn':
+      return `primary UDN ${s.name}`;
+    case 'cudn':
+      return `primary CUDN ${s.name}`;
+    case 'nad':
+      return `secondary NAD ${s.name}`;
+  }
+}
+
+const KIND_ORDER = { pod: 0, udn: 1, cudn: 2, nad: 3 } as const;
+
+/** netpol-analyzer's order of networks: the pod network, then primary UDNs, CUDNs, secondary NADs, each by name. */
+export function networkOrder(a: NetworkSection, b: NetworkSection): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
 /** One network's allowed connections (or every pair, for explanations). */
 export interface SectionConnections {
   section: NetworkSection;

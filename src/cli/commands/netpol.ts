@@ -53,7 +53,8 @@ export function register(program: Command): void {
   netpol
     .command('matrix')
     .description('every ordered pair of workloads and external ranges with its allowed connections')
-    .argument('<paths...>', 'snapshot files or directories (read recursively)')
+    // optional here only because `--multiple-networks [bool]` may swallow the first path (see the action)
+    .argument('[paths...]', 'snapshot files or directories (read recursively)')
     .addOption(new Option('-o, --output <format>', 'output format').choices([...MATRIX_FORMATS]).default('txt'))
     .option('--output-file <path>', 'write to this file (atomically) instead of stdout')
     .addOption(
@@ -88,9 +89,14 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  rampart netpol matrix examples/acme\n  rampart netpol matrix --compat netpol-analyzer -o json <dir>',
     )
-    .action((paths: string[], opts: MatrixFlags) => {
+    .action((args: string[], opts: MatrixFlags) => {
+      // `--multiple-networks <dir>`: the flag's optional value is true/false; anything else is the first path
+      const mn = opts.multipleNetworks;
+      const swallowed = typeof mn === 'string' && mn !== 'true' && mn !== 'false';
+      const paths = swallowed ? [mn, ...args] : args;
+      if (paths.length === 0) throw new UsageError("missing required argument 'paths'");
       const focusWorkloads = [...(opts.focusWorkload ?? []), ...(splitList(opts.focusworkload) ?? [])];
-      const multipleNetworks = opts.multipleNetworks !== undefined && opts.multipleNetworks !== 'false';
+      const multipleNetworks = mn !== undefined && mn !== 'false';
       if (multipleNetworks && opts.compat !== 'netpol-analyzer')
         throw new UsageError('--multiple-networks needs --compat netpol-analyzer (UDN/CUDN/NAD analysis)');
       if (opts.explain && opts.output !== 'txt') throw new UsageError('--explain writes txt only (-o txt)');
