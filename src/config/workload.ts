@@ -47,6 +47,16 @@ const EMPTY_LIST: readonly unknown[] = Object.freeze([]);
 const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : EMPTY_LIST);
 const NONE: readonly Hit[] = Object.freeze([]);
 
+/** Rules with at most one hit per container: `hitOf` returns it, or undefined when the container is fine. */
+function perContainer(p: PodView, hitOf: (x: ContainerView) => Hit | undefined): readonly Hit[] {
+  let out: Hit[] | undefined;
+  for (const x of p.containers) {
+    const hit = hitOf(x);
+    if (hit) (out ??= []).push(hit);
+  }
+  return out ?? NONE;
+}
+
 export interface ContainerView {
   c: ContainerSpec;
   sc: Json | undefined;
@@ -120,16 +130,14 @@ const privileged: WorkloadRule = {
     'Remove securityContext.privileged; add only the capability needed.',
   ),
   check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (x.sc?.privileged !== true) continue;
-      (out ??= []).push({
+    return perContainer(p, (x) => {
+      if (x.sc?.privileged !== true) return undefined;
+      return {
         message: `${x.list} ${x.name} runs privileged (root on the node)`,
         field: `${x.path}.securityContext.privileged`,
         discriminator: x.name,
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
@@ -275,18 +283,16 @@ const privilegeEscalation: WorkloadRule = {
     'Set securityContext.allowPrivilegeEscalation: false.',
   ),
   check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+    return perContainer(p, (x) => {
       const ape = x.sc?.allowPrivilegeEscalation;
-      if (!x.hardened || ape === false) continue;
-      (out ??= []).push({
+      if (!x.hardened || ape === false) return undefined;
+      return {
         message: `${x.name}: allowPrivilegeEscalation is ${ape === true ? 'true' : 'not set (defaults to true)'}`,
         field: `${x.path}.securityContext.allowPrivilegeEscalation`,
         discriminator: x.name,
         severity: ape === true ? 'HIGH' : undefined,
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
@@ -354,16 +360,14 @@ const readOnlyRoot: WorkloadRule = {
     'Set readOnlyRootFilesystem: true and mount emptyDir where the app writes.',
   ),
   check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.hardened || x.sc?.readOnlyRootFilesystem === true) continue;
-      (out ??= []).push({
+    return perContainer(p, (x) => {
+      if (!x.hardened || x.sc?.readOnlyRootFilesystem === true) return undefined;
+      return {
         message: `${x.name}: readOnlyRootFilesystem is not true`,
         field: `${x.path}.securityContext.readOnlyRootFilesystem`,
         discriminator: x.name,
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
@@ -377,19 +381,17 @@ const seccomp: WorkloadRule = {
   ),
   check: (p) => {
     const podType = rec(p.podSc?.seccompProfile)?.type;
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.hardened) continue;
+    return perContainer(p, (x) => {
+      if (!x.hardened) return undefined;
       const t = rec(x.sc?.seccompProfile)?.type ?? podType;
-      if (t === 'RuntimeDefault' || t === 'Localhost') continue;
-      (out ??= []).push({
+      if (t === 'RuntimeDefault' || t === 'Localhost') return undefined;
+      return {
         message: `${x.name}: seccomp profile is ${t === undefined ? 'not set (Unconfined on most runtimes)' : String(t)}`,
         field: `${x.path}.securityContext.seccompProfile`,
         discriminator: x.name,
         severity: t === 'Unconfined' ? 'MEDIUM' : undefined,
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
@@ -463,21 +465,19 @@ const probes: WorkloadRule = {
   ),
   check: (p) => {
     if (p.w.ownerKind === 'Job' || p.w.ownerKind === 'CronJob') return NONE;
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.app) continue;
+    return perContainer(p, (x) => {
+      if (!x.app) return undefined;
       const noReadiness = x.c.readinessProbe === undefined;
       const noLiveness = x.c.livenessProbe === undefined;
-      if (!noReadiness && !noLiveness) continue;
+      if (!noReadiness && !noLiveness) return undefined;
       const missing =
         noReadiness && noLiveness
           ? 'readinessProbe or livenessProbe'
           : noReadiness
             ? 'readinessProbe'
             : 'livenessProbe';
-      (out ??= []).push({ message: `${x.name} has no ${missing}`, field: `${x.path}`, discriminator: x.name });
-    }
-    return out ?? NONE;
+      return { message: `${x.name} has no ${missing}`, field: `${x.path}`, discriminator: x.name };
+    });
   },
 };
 
@@ -635,21 +635,19 @@ const imageTag: WorkloadRule = {
     'Reference images by digest (or an immutable ECR tag), never :latest.',
   ),
   check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+    return perContainer(p, (x) => {
       const image = x.c.image;
-      if (typeof image !== 'string') continue;
+      if (typeof image !== 'string') return undefined;
       const { tag, digest } = imageTagDigest(image);
-      if (digest) continue;
+      if (digest) return undefined;
       const latest = !tag || tag === 'latest';
-      (out ??= []).push({
+      return {
         message: `${x.name} image ${image} ${latest ? 'uses :latest (or no tag)' : 'is pinned by tag only'}`,
         field: `${x.path}.image`,
         discriminator: x.name,
         severity: latest ? 'HIGH' : 'LOW',
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
@@ -671,18 +669,16 @@ const allowedRegistries: WorkloadRule = {
   check: (p, { options }) => {
     const allow = options.allowedRegistries ?? [];
     if (allow.length === 0) return NONE;
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+    return perContainer(p, (x) => {
       const image = x.c.image;
-      if (typeof image !== 'string') continue;
-      if (allow.some((a) => image.startsWith(a) || registryOf(image) === a)) continue;
-      (out ??= []).push({
+      if (typeof image !== 'string') return undefined;
+      if (allow.some((a) => image.startsWith(a) || registryOf(image) === a)) return undefined;
+      return {
         message: `${x.name} image ${image} is not from ${allow.join(', ')}`,
         field: `${x.path}.image`,
         discriminator: x.name,
-      });
-    }
-    return out ?? NONE;
+      };
+    });
   },
 };
 
