@@ -162,6 +162,8 @@ export function renderMultiNetworkTable(sections: SectionConnections[], format: 
 
 export interface MultiNetworkRequest extends FocusOptions {
   format: string;
+  /** Not analysed per network (no recorded run combines it): refused rather than ignored. */
+  exposure?: boolean;
   explain?: boolean;
   explainOnly?: 'allow' | 'deny';
 }
@@ -176,6 +178,7 @@ export function multiNetworkMatrix(
   req: MultiNetworkRequest,
 ): { text: string; fatal: boolean } {
   if (layout.problems.some((p) => p.level === 'error')) return { text: '', fatal: true };
+  if (req.exposure) throw new UsageError('--exposure together with --multiple-networks is not supported');
   if (!MATRIX_FORMATS.includes(req.format as MatrixFormat))
     throw new UsageError(`output format "${req.format}" is not supported; use one of ${MATRIX_FORMATS.join(', ')}`);
   for (const f of req.focusWorkloads ?? [])

@@ -175,6 +175,13 @@ test('KubeVirt VMs are workloads; on a NAD an ipBlock matches the address a VM c
   assert.ok(!nadSection.some((x) => x.startsWith('default/far[VirtualMachine] => default/db')));
 });
 
+test('--exposure is refused with --multiple-networks rather than ignored', () => {
+  assert.throws(
+    () => run([ns('a'), pod('a', 'p', {})], { exposure: true }),
+    /--exposure together with --multiple-networks/,
+  );
+});
+
 test('invalid or conflicting (C)UDNs are fatal, as in netpol-analyzer', () => {
   assert.equal(run([udnNs('a'), udn('a', 'net', { topology: 'Layer4' })]).fatal, true);
   assert.equal(run([udnNs('a'), udn('a', 'default')]).fatal, true);
