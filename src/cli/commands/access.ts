@@ -5,6 +5,7 @@ import {
   formatGrant,
   formatPermissions,
   formatWhoCan,
+  type KubeconfigOptions,
   permissionsFromFiles,
   planGrant,
   pullAwsSnapshot,
@@ -117,23 +118,10 @@ export function register(program: Command): void {
       'after',
       '\nExample:\n  rampart access kubeconfig --profile dev-admin --region eu-west-1 --name acme-prod --alias prod',
     )
-    .action(
-      async (opts: {
-        name: string;
-        region: string;
-        profile?: string;
-        roleArn?: string;
-        alias?: string;
-        userAlias?: string;
-        kubeconfig?: string;
-        exec: 'aws' | 'rampart';
-        endpointUrl?: string;
-        dryRun?: boolean;
-      }) => {
-        const r = await updateKubeconfig({ ...opts, env: process.env });
-        process.stdout.write(r.written ? `${r.message}\n` : r.yaml);
-      },
-    );
+    .action(async (opts: Omit<KubeconfigOptions, 'env'>) => {
+      const r = await updateKubeconfig({ ...opts, env: process.env });
+      process.stdout.write(r.written ? `${r.message}\n` : r.yaml);
+    });
 
   access
     .command('grant')
