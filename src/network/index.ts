@@ -259,7 +259,12 @@ export function netpolExplain(req: CommonRequest & { from?: string; to?: string;
 export function netpolLint(req: CommonRequest): ScanResult {
   const snapshot = loadSnapshot(req.paths);
   const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
-  return { command: 'netpol lint', targets: req.paths, findings: lintNetwork(net), errors: [...snapshot.problems] };
+  return {
+    command: 'netpol lint',
+    targets: req.paths,
+    findings: lintNetwork({ ...net, problems: [...net.problems, ...multiNetworkNotices(snapshot)] }),
+    errors: [...snapshot.problems],
+  };
 }
 
 /** `rampart netpol diff`: connections added and removed between two snapshots. */

@@ -4,9 +4,12 @@
  * (C)UDN validation, and what the native matrix says about these objects.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSnapshot } from '../inputs/index.js';
-import { type MatrixRequest, netpolMatrix } from './index.js';
+import { type MatrixRequest, netpolLint, netpolMatrix } from './index.js';
 
 type Obj = Record<string, unknown>;
 const ns = (name: string, labels: Obj = {}): Obj => ({
@@ -221,5 +224,22 @@ test('without --multiple-networks the objects are reported as not analysed, neve
         ),
         `${kind} reported`,
       );
+  }
+});
+
+test('netpol lint reports each multi-network object as NETPOL-013 unknown with the reason', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-multinet-lint-'));
+  try {
+    writeFileSync(
+      join(dir, 'c.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [udnNs('a'), udn('a', 'net'), nad('a', 'n')] }),
+    );
+    const findings = netpolLint({ paths: [dir] }).findings.filter((f) => f.ruleId === 'NETPOL-013');
+    assert.deepEqual(findings.map((f) => [f.status, f.resource.type === 'kubernetes' ? f.resource.kind : '']).sort(), [
+      ['unknown', 'NetworkAttachmentDefinition'],
+      ['unknown', 'UserDefinedNetwork'],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
