@@ -1,6 +1,6 @@
 import type { Distro, InventoryPackage } from '../core/index.js';
 import type { EntryKind, LayerAnalysis } from './layer.js';
-import { ancestors, normalizeTarPath, parentOf } from './paths.js';
+import { ancestors, baseName, normalizeTarPath, parentOf } from './paths.js';
 
 interface Visible {
   layer: number;
@@ -59,11 +59,41 @@ export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: str
   });
 
   const distro = findDistro(layers, visible, maxHops);
-  const kept = owned.size > 0 ? packages.filter((p) => !ownedByOs(p, owned)) : packages;
+  const byOs =
+    owned.size > 0 && packages.some((p) => !OS_TYPES.has(p.type)) ? withRealPaths(owned, visible, maxHops) : owned;
+  const kept = byOs.size > 0 ? packages.filter((p) => !ownedByOs(p, byOs)) : packages;
   return { packages: kept, problems, visible, ...(distro ? { distro } : {}) };
 }
 
 const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
+
+/**
+ * Owned paths plus where they really are. usr-merged distros (Debian 12, Fedora, …) make `bin`, `lib`, `sbin` links
+ * into `usr/`: a package database lists `/lib/x86_64-linux-gnu/…` or `/bin/…` while the layer stores the file under
+ * `usr/`. Each owned path's directory is resolved through the merged view's symlinks (once per directory).
+ */
+function withRealPaths(owned: Set<string>, visible: Map<string, Visible>, maxHops: number): Set<string> {
+  const out = new Set(owned);
+  const realDirs = new Map<string, string>();
+  // Directories may be implied (no entry of their own): resolve component by component, following only links.
+  const realDir = (dir: string): string => {
+    if (dir === '') return '';
+    const known = realDirs.get(dir);
+    if (known !== undefined) return known;
+    const parent = realDir(parentOf(dir));
+    const here = parent ? `${parent}/${baseName(dir)}` : baseName(dir);
+    const real = visible.get(here)?.kind === 'l' ? (resolvePath(visible, here, maxHops) ?? here) : here;
+    realDirs.set(dir, real);
+    return real;
+  };
+  for (const file of owned) {
+    const dir = parentOf(file);
+    if (dir === '') continue;
+    const real = realDir(dir);
+    if (real !== dir) out.add(real === '' ? baseName(file) : `${real}/${baseName(file)}`);
+  }
+  return out;
+}
 
 /**
  * A language package whose every location is a file an OS package installed (python3-requests' dist-info, a

@@ -60,6 +60,33 @@ describe('OS-owned file index: language packages installed by dpkg/apk/rpm are n
     assert.deepEqual(names(inv), ['apk:nodejs-npm-thing@1.0.0-r0', 'npm:other@2.0.0']);
   });
 
+  test('usr-merge: a dpkg list naming /lib/… owns the file stored under usr/lib/… (lib → usr/lib)', async () => {
+    const listed = 'lib/python3/dist-packages/chardet-5.1.0.dist-info/METADATA';
+    const stored = `usr/${listed}`;
+    const pip = 'usr/local/lib/python3.11/dist-packages/idna-3.4.dist-info/METADATA';
+    const base = await makeTar([
+      { name: 'usr/lib', type: 'directory' },
+      { name: 'lib', type: 'symlink', linkname: 'usr/lib' },
+      { name: 'bin', type: 'symlink', linkname: '/usr/bin' },
+      {
+        name: 'var/lib/dpkg/status',
+        content: 'Package: python3-chardet\nStatus: install ok installed\nArchitecture: all\nVersion: 5.1.0+dfsg-2\n\n',
+      },
+      { name: 'var/lib/dpkg/info/python3-chardet.list', content: `/.\n/lib\n/${listed}\n` },
+      { name: stored, content: METADATA('chardet', '5.1.0') },
+      { name: pip, content: METADATA('idna', '3.4') },
+    ]);
+    const inv = await inventoryImage(layout([base]), { cacheDir: false });
+    assert.deepEqual(names(inv), ['deb:python3-chardet@5.1.0+dfsg-2', 'pypi:idna@3.4']);
+    // Without the link the listed path is elsewhere: the dist-info is then a PyPI package of its own.
+    const unmerged = await makeTar([
+      { name: 'var/lib/dpkg/info/python3-chardet.list', content: `/${listed}\n` },
+      { name: stored, content: METADATA('chardet', '5.1.0') },
+    ]);
+    const plain = await inventoryImage(layout([unmerged]), { cacheDir: false });
+    assert.deepEqual(names(plain), ['pypi:chardet@5.1.0']);
+  });
+
   test('a whited-out dpkg list no longer owns its files', async () => {
     const path = 'usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA';
     const base = await makeTar([
