@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CvssScore } from '../core/index.js';
+import { type CvssScore, RampartError, UsageError } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
 
 /** The advisory DB lives in the cache dir as one SQLite file. */
@@ -9,27 +9,54 @@ export function advisoryDbPath(cacheDir: string): string {
   return join(cacheDir, 'vuln', 'advisories.sqlite');
 }
 
-const SCHEMA_VERSION = '1';
+/**
+ * The schema this code reads and writes. Cache DBs written by an older Rampart are upgraded in place by
+ * MIGRATIONS when opened, so `db update` never has to start from nothing after an upgrade.
+ */
+export const ADVISORY_DB_SCHEMA_VERSION = 2;
 
+/** A new DB: the schema of the current version (the columns added by migrations come last, as in upgraded DBs). */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
   name TEXT PRIMARY KEY, kind TEXT NOT NULL, location TEXT NOT NULL, updated_at TEXT NOT NULL,
   records INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, state TEXT);
 CREATE TABLE IF NOT EXISTS advisories (
   source TEXT NOT NULL, id TEXT NOT NULL, modified TEXT NOT NULL, published TEXT, withdrawn TEXT,
   summary TEXT, details TEXT, cvss TEXT NOT NULL, vendor_severity TEXT, informational TEXT, refs TEXT NOT NULL,
+  aliases TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (source, id));
 CREATE TABLE IF NOT EXISTS aliases (source TEXT NOT NULL, advisory_id TEXT NOT NULL, alias TEXT NOT NULL,
   PRIMARY KEY (source, advisory_id, alias));
 CREATE INDEX IF NOT EXISTS aliases_by_alias ON aliases (alias);
 CREATE TABLE IF NOT EXISTS affected (
   source TEXT NOT NULL, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL,
-  ranges TEXT NOT NULL, versions TEXT NOT NULL, cvss TEXT, vendor_severity TEXT, fix_state TEXT);
+  ranges TEXT NOT NULL, versions TEXT NOT NULL, cvss TEXT, vendor_severity TEXT, fix_state TEXT,
+  advisory_rowid INTEGER);
 CREATE INDEX IF NOT EXISTS affected_by_package ON affected (ecosystem, package);
 CREATE INDEX IF NOT EXISTS affected_by_advisory ON affected (source, advisory_id);
 CREATE TABLE IF NOT EXISTS problems (source TEXT NOT NULL, location TEXT NOT NULL, message TEXT NOT NULL);
 `;
+
+/**
+ * Upgrades, in order, from the version before each one. Each runs in the same write transaction as the version
+ * bump, so a DB is either upgraded completely or left as it was.
+ */
+const MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    // 1 → 2: the matcher fetched each matched advisory's aliases with a subquery and looked advisories up by
+    // (source, id) text keys. Aliases now sit on the advisory row (sorted, as the subquery returned them) and each
+    // affected row names its advisory's rowid.
+    version: 2,
+    sql: `
+ALTER TABLE advisories ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+UPDATE advisories SET aliases = (SELECT json_group_array(alias ORDER BY alias) FROM aliases x
+  WHERE x.source = advisories.source AND x.advisory_id = advisories.id);
+ALTER TABLE affected ADD COLUMN advisory_rowid INTEGER;
+UPDATE affected SET advisory_rowid = (SELECT rowid FROM advisories a
+  WHERE a.source = affected.source AND a.id = affected.advisory_id);
+`,
+  },
+];
 
 export interface SourceStatus {
   name: string;
@@ -51,18 +78,22 @@ export interface DbStatus {
   problems: number;
 }
 
+/** An advisory without its affected entries: what a match carries. */
+export type AdvisoryText = Omit<AdvisoryRecord, 'affected'>;
+
 /** An advisory that names a package, as the matcher needs it. */
 export interface AffectedRow {
-  advisory: Omit<AdvisoryRecord, 'affected'>;
+  advisory: AdvisoryText;
   affected: AffectedPackage;
 }
 
 export class AdvisoryDb {
   readonly db: Database.Database;
-  private readonly advisoryCache = new Map<string, Omit<AdvisoryRecord, 'affected'>>();
+  private readonly advisoryCache = new Map<number, AdvisoryText>();
   private affectedByNamesQuery: Database.Statement | undefined;
   private advisoriesQuery: Database.Statement | undefined;
-  private withdrawn: Set<string> | undefined;
+  private advisoryIdQuery: Database.Statement | undefined;
+  private withdrawn: Set<number> | undefined;
   private packageNamesQuery: Database.Statement | undefined;
   private readonly packageNames = new Map<string, Set<string>>();
 
@@ -77,17 +108,78 @@ export class AdvisoryDb {
     if (!readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
+      this.migrate();
     }
   }
 
+  /**
+   * Opens (creating when writable) the DB. A read-only open of a DB written by an older Rampart upgrades it first
+   * through a short-lived writable handle: the cache dir is ours, and reading the old layout would need a second
+   * matcher.
+   */
   static open(path: string, options: { readonly?: boolean } = {}): AdvisoryDb {
-    return new AdvisoryDb(path, options.readonly === true);
+    if (options.readonly !== true) return new AdvisoryDb(path, false);
+    const handle = new AdvisoryDb(path, true);
+    let version: number;
+    try {
+      version = handle.schemaVersion();
+    } catch (err) {
+      handle.close();
+      throw err;
+    }
+    if (version === ADVISORY_DB_SCHEMA_VERSION) return handle;
+    handle.close();
+    if (version > ADVISORY_DB_SCHEMA_VERSION) throw newerSchemaError(path, version);
+    try {
+      new AdvisoryDb(path, false).close();
+    } catch (err) {
+      if (err instanceof RampartError) throw err;
+      throw new UsageError(
+        `${path}: advisory DB schema version ${version} needs an upgrade to ${ADVISORY_DB_SCHEMA_VERSION} and the file cannot be written (${(err as Error).message}); run \`rampart db update\` with write access to the cache dir`,
+      );
+    }
+    return new AdvisoryDb(path, true);
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /** The schema version stored in the file (1 for DBs written before versions were checked). */
+  schemaVersion(): number {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) throw new UsageError(`${this.path}: not a Rampart advisory DB (no meta table)`);
+    const value = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as
+      | string
+      | undefined;
+    const version = Number(value ?? '1');
+    if (!Number.isInteger(version) || version < 1) {
+      throw new UsageError(`${this.path}: advisory DB schema_version ${JSON.stringify(value)} is not a version number`);
+    }
+    return version;
+  }
+
+  /** Creates the schema in a new file, or upgrades an older one step by step; all in one write transaction. */
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const setVersion = this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)");
+    const upgrade = this.db.transaction(() => {
+      const isNew = !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'advisories'").get();
+      if (isNew) {
+        this.db.exec(SCHEMA);
+        setVersion.run(String(ADVISORY_DB_SCHEMA_VERSION));
+        return;
+      }
+      const version = this.schemaVersion();
+      if (version > ADVISORY_DB_SCHEMA_VERSION) throw newerSchemaError(this.path, version);
+      for (const m of MIGRATIONS) {
+        if (m.version <= version) continue;
+        this.db.exec(m.sql);
+        setVersion.run(String(m.version));
+      }
+    });
+    // IMMEDIATE: two processes opening the same old DB do not both start upgrading it.
+    upgrade.immediate();
   }
 
   /** The stored `modified` of a record, to import only what changed. */
@@ -102,14 +194,14 @@ export class AdvisoryDb {
   upsert(records: AdvisoryRecord[], options: { onlyIfNewer?: boolean } = {}): number {
     const insertAdvisory = this.db.prepare(
       `INSERT OR REPLACE INTO advisories (source, id, modified, published, withdrawn, summary, details, cvss,
-        vendor_severity, informational, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        vendor_severity, informational, refs, aliases) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const deleteAffected = this.db.prepare('DELETE FROM affected WHERE source = ? AND advisory_id = ?');
     const deleteAliases = this.db.prepare('DELETE FROM aliases WHERE source = ? AND advisory_id = ?');
     const insertAlias = this.db.prepare('INSERT OR IGNORE INTO aliases (source, advisory_id, alias) VALUES (?, ?, ?)');
     const insertAffected = this.db.prepare(
-      `INSERT INTO affected (source, advisory_id, ecosystem, package, ranges, versions, cvss, vendor_severity, fix_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO affected (source, advisory_id, ecosystem, package, ranges, versions, cvss, vendor_severity, fix_state,
+         advisory_rowid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let written = 0;
     const run = this.db.transaction((batch: AdvisoryRecord[]) => {
@@ -118,7 +210,8 @@ export class AdvisoryDb {
           const stored = this.modifiedOf(r.source, r.id);
           if (stored !== undefined && stored >= r.modified) continue;
         }
-        insertAdvisory.run(
+        // REPLACE gives the row a new rowid: the affected rows below are rewritten with it.
+        const { lastInsertRowid } = insertAdvisory.run(
           r.source,
           r.id,
           r.modified,
@@ -130,6 +223,7 @@ export class AdvisoryDb {
           r.vendorSeverity ?? null,
           r.informational ?? null,
           JSON.stringify(r.references),
+          JSON.stringify(storedAliases(r.aliases)),
         );
         deleteAffected.run(r.source, r.id);
         deleteAliases.run(r.source, r.id);
@@ -145,6 +239,7 @@ export class AdvisoryDb {
             a.cvss?.length ? JSON.stringify(a.cvss) : null,
             a.vendorSeverity ?? null,
             a.fixState ?? null,
+            lastInsertRowid,
           );
         }
         written++;
@@ -225,11 +320,11 @@ export class AdvisoryDb {
   /** Non-withdrawn advisories naming this package in this ecosystem. */
   affectedFor(ecosystem: string, name: string): AffectedRow[] {
     const entries = this.affectedForNames(ecosystem, [name]).get(name) ?? [];
-    const advisories = this.advisoriesByKey(entries.map((e) => [e.source, e.advisoryId]));
-    return entries.map((e) => ({
-      advisory: advisories.get(advisoryKey(e.source, e.advisoryId)) as Omit<AdvisoryRecord, 'affected'>,
-      affected: e.affected,
-    }));
+    const advisories = this.advisoriesByRowid(entries.map((e) => e.advisoryRowid));
+    return entries.flatMap((e) => {
+      const advisory = advisories.get(e.advisoryRowid);
+      return advisory ? [{ advisory, affected: e.affected }] : [];
+    });
   }
 
   /**
@@ -237,96 +332,92 @@ export class AdvisoryDb {
    * them (names passed as one JSON array): per-statement overhead, not the index lookup, dominates point queries.
    */
   affectedForNames(ecosystem: string, names: string[]): Map<string, AffectedEntry[]> {
-    this.affectedByNamesQuery ??= this.db.prepare(
-      `SELECT source, advisory_id, package, ranges, versions, cvss, vendor_severity, fix_state FROM affected
-        WHERE ecosystem = ? AND package IN (SELECT value FROM json_each(?))`,
-    );
+    // Rows as arrays: building a keyed object per row cost more than reading it.
+    this.affectedByNamesQuery ??= this.db
+      .prepare(
+        `SELECT advisory_rowid, package, ranges, versions, cvss, vendor_severity, fix_state
+           FROM affected WHERE ecosystem = ? AND package IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true);
     const withdrawn = this.withdrawnAdvisories();
     const out = new Map<string, AffectedEntry[]>();
-    // Range, version-list and score texts repeat across entries (`[]`, the same `introduced 0 / fixed X` events):
-    // each distinct text is decoded once per call and the decoded value shared (the matcher never mutates it).
-    const decoded = new Map<string, unknown>();
-    const decode = <T>(text: string): T => {
-      let value = decoded.get(text);
-      if (value === undefined) {
-        value = JSON.parse(text);
-        decoded.set(text, value);
-      }
-      return value as T;
-    };
+    const decode = sharedDecoder();
     for (let at = 0; at < names.length; at += NAMES_PER_QUERY) {
       const chunk = JSON.stringify(names.slice(at, at + NAMES_PER_QUERY));
-      for (const r of this.affectedByNamesQuery.all(ecosystem, chunk) as Array<Record<string, string | null>>) {
-        const source = r.source as string;
-        const advisoryId = r.advisory_id as string;
-        if (withdrawn.has(advisoryKey(source, advisoryId))) continue;
-        const name = r.package as string;
-        const list = out.get(name) ?? [];
-        list.push({
-          source,
-          advisoryId,
-          affected: {
-            ecosystem,
-            name,
-            ranges: decode<AffectedPackage['ranges']>(r.ranges as string),
-            versions: decode<string[]>(r.versions as string),
-            ...(r.cvss ? { cvss: decode<CvssScore[]>(r.cvss) } : {}),
-            ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
-            ...(r.fix_state ? { fixState: r.fix_state as AffectedPackage['fixState'] } : {}),
-          },
-        });
-        out.set(name, list);
+      const rows = this.affectedByNamesQuery.all(ecosystem, chunk) as AffectedColumns[];
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as AffectedColumns;
+        const advisoryRowid = r[0];
+        // No rowid: an affected row without its advisory (never written so; the advisory lookup would miss too).
+        if (advisoryRowid === null || withdrawn.has(advisoryRowid)) continue;
+        const name = r[1];
+        const affected: AffectedPackage = {
+          ecosystem,
+          name,
+          ranges: decode<AffectedPackage['ranges']>(r[2]),
+          versions: decode<string[]>(r[3]),
+        };
+        if (r[4]) affected.cvss = decode<CvssScore[]>(r[4]);
+        if (r[5]) affected.vendorSeverity = r[5];
+        if (r[6]) affected.fixState = r[6] as AffectedPackage['fixState'];
+        // Only the rowid: the advisory's id and texts are fetched for the few entries that match.
+        const entry: AffectedEntry = { advisoryRowid, affected };
+        const list = out.get(name);
+        if (list) list.push(entry);
+        else out.set(name, [entry]);
       }
     }
     return out;
   }
 
-  /** Advisory texts, aliases and scores by (source, id), fetched in bulk and cached per handle. */
-  advisoriesByKey(keys: Array<[string, string]>): Map<string, Omit<AdvisoryRecord, 'affected'>> {
-    this.advisoriesQuery ??= this.db.prepare(
-      `SELECT a.source, a.id, a.modified, a.published, a.summary, a.details, a.cvss, a.vendor_severity,
-              a.informational, a.refs,
-              (SELECT json_group_array(alias) FROM aliases x WHERE x.source = a.source AND x.advisory_id = a.id)
-                AS aliases
-         FROM advisories a WHERE a.source = ? AND a.id IN (SELECT value FROM json_each(?))`,
-    );
-    const out = new Map<string, Omit<AdvisoryRecord, 'affected'>>();
-    const missing = new Map<string, string[]>();
-    for (const [source, id] of keys) {
-      const key = advisoryKey(source, id);
-      const cached = this.advisoryCache.get(key);
-      if (cached) out.set(key, cached);
-      else {
-        const ids = missing.get(source);
-        if (ids) ids.push(id);
-        else missing.set(source, [id]);
+  /**
+   * Advisory texts, aliases and scores by rowid (from affected entries), fetched in bulk and cached per handle.
+   * The answer is that cache (read-only): it holds at least the advisories asked for.
+   */
+  advisoriesByRowid(rowids: Iterable<number>): ReadonlyMap<number, AdvisoryText> {
+    this.advisoriesQuery ??= this.db
+      .prepare(
+        `SELECT rowid, source, id, modified, published, summary, details, cvss, vendor_severity, informational, refs,
+                aliases
+           FROM advisories WHERE rowid IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true);
+    const missing = new Set<number>();
+    for (const rowid of rowids) if (!this.advisoryCache.has(rowid)) missing.add(rowid);
+    // In rowid order the lookups walk neighbouring table pages instead of jumping across the file.
+    const sorted = Float64Array.from(missing).sort();
+    const decode = sharedDecoder();
+    for (let at = 0; at < sorted.length; at += ROWIDS_PER_QUERY) {
+      const chunk = JSON.stringify(Array.from(sorted.subarray(at, at + ROWIDS_PER_QUERY)));
+      const rows = this.advisoriesQuery.all(chunk) as AdvisoryColumns[];
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as AdvisoryColumns;
+        // Filled in the property order of schema 1's reader: JSON output stays byte-identical.
+        const advisory = { id: r[2], source: r[1], modified: r[3] } as AdvisoryText;
+        if (r[4]) advisory.published = r[4];
+        if (r[5]) advisory.summary = r[5];
+        if (r[6]) advisory.details = r[6];
+        advisory.aliases = JSON.parse(r[11]) as string[];
+        advisory.cvss = decode<CvssScore[]>(r[7]);
+        if (r[8]) advisory.vendorSeverity = r[8];
+        if (r[9]) advisory.informational = r[9];
+        advisory.references = JSON.parse(r[10]) as string[];
+        this.advisoryCache.set(r[0], advisory);
       }
     }
-    for (const [source, ids] of missing) {
-      // In key order the index walk touches neighbouring pages instead of jumping across the file for every id.
-      const unique = [...new Set(ids)].sort();
-      for (let at = 0; at < unique.length; at += NAMES_PER_QUERY) {
-        const chunk = JSON.stringify(unique.slice(at, at + NAMES_PER_QUERY));
-        for (const r of this.advisoriesQuery.all(source, chunk) as Array<Record<string, string | null>>) {
-          const advisory = advisoryFromRow(r);
-          const key = advisoryKey(advisory.source, advisory.id);
-          this.advisoryCache.set(key, advisory);
-          out.set(key, advisory);
-        }
-      }
-    }
-    return out;
+    return this.advisoryCache;
+  }
+
+  /** The id of an advisory by rowid (for entries reported without their advisory's texts). */
+  advisoryIdOf(rowid: number): string | undefined {
+    this.advisoryIdQuery ??= this.db.prepare('SELECT id FROM advisories WHERE rowid = ?').pluck();
+    return this.advisoryCache.get(rowid)?.id ?? (this.advisoryIdQuery.get(rowid) as string | undefined);
   }
 
   /** Withdrawn records are few: one set per handle beats a join on every lookup. */
-  private withdrawnAdvisories(): Set<string> {
+  private withdrawnAdvisories(): Set<number> {
     this.withdrawn ??= new Set(
-      (
-        this.db.prepare('SELECT source, id FROM advisories WHERE withdrawn IS NOT NULL').all() as Array<{
-          source: string;
-          id: string;
-        }>
-      ).map((r) => advisoryKey(r.source, r.id)),
+      this.db.prepare('SELECT rowid FROM advisories WHERE withdrawn IS NOT NULL').pluck().all() as number[],
     );
     return this.withdrawn;
   }
@@ -348,32 +439,62 @@ export class AdvisoryDb {
 
 /** One affected-package entry of an advisory, before the advisory itself is fetched. */
 export interface AffectedEntry {
-  source: string;
-  advisoryId: string;
+  /** The advisory's rowid: matched entries are fetched and de-duplicated by it. */
+  advisoryRowid: number;
   affected: AffectedPackage;
 }
 
+type AffectedColumns = [number | null, string, string, string, string | null, string | null, string | null];
+type AdvisoryColumns = [
+  number,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string,
+  string,
+];
+
 /** SQLite's default limit on nesting is far away; this keeps each JSON parameter small. */
 const NAMES_PER_QUERY = 500;
+const ROWIDS_PER_QUERY = 2000;
 
-export function advisoryKey(source: string, id: string): string {
-  return `${source}\0${id}`;
+/**
+ * Range, version-list and score texts repeat across rows (`[]`, the same `introduced 0 / fixed X` events, the same
+ * CVSS vectors): each distinct text is decoded once per call and the decoded value shared (the matcher and the
+ * finding builder never mutate it).
+ */
+function sharedDecoder(): <T>(text: string) => T {
+  const decoded = new Map<string, unknown>();
+  return <T>(text: string): T => {
+    let value = decoded.get(text);
+    if (value === undefined) {
+      value = JSON.parse(text);
+      decoded.set(text, value);
+    }
+    return value as T;
+  };
 }
 
-function advisoryFromRow(r: Record<string, string | null>): Omit<AdvisoryRecord, 'affected'> {
-  return {
-    id: r.id as string,
-    source: r.source as string,
-    modified: r.modified as string,
-    ...(r.published ? { published: r.published } : {}),
-    ...(r.summary ? { summary: r.summary } : {}),
-    ...(r.details ? { details: r.details } : {}),
-    aliases: JSON.parse(r.aliases ?? '[]') as string[],
-    cvss: JSON.parse(r.cvss as string),
-    ...(r.vendor_severity ? { vendorSeverity: r.vendor_severity } : {}),
-    ...(r.informational ? { informational: r.informational } : {}),
-    references: JSON.parse(r.refs as string),
-  };
+/** Aliases as stored on the advisory row: unique and sorted, the order the aliases table's index gave before. */
+function storedAliases(aliases: string[]): string[] {
+  return [...new Set(aliases)].sort(compareUtf8);
+}
+
+/** SQLite's BINARY collation (UTF-8 bytes), which the aliases subquery of schema 1 returned its rows in. */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function newerSchemaError(path: string, version: number): UsageError {
+  return new UsageError(
+    `${path}: advisory DB schema version ${version} is newer than this Rampart reads (${ADVISORY_DB_SCHEMA_VERSION}); use a newer Rampart, or remove the file and run \`rampart db update\``,
+  );
 }
 
 function sourceFromRow(row: Record<string, unknown>): SourceStatus {

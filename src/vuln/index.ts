@@ -53,7 +53,9 @@ export function openExistingAdvisoryDb(cacheDir?: string): AdvisoryDb {
   const path = advisoryDbPath(resolveCacheDir(cacheDir));
   try {
     return AdvisoryDb.open(path, { readonly: true });
-  } catch {
+  } catch (err) {
+    // A DB that is there but of another schema (or not ours) says so; only a missing file means "run db update".
+    if (err instanceof RampartError) throw err;
     throw new UsageError(`no advisory DB at ${path}: run \`rampart db update\` or \`rampart db import <path>\` first`);
   }
 }

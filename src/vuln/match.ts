@@ -1,8 +1,8 @@
 import type { CvssScore, Distro, ImageInventory, InventoryPackage } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
-import { type AdvisoryDb, type AffectedEntry, type AffectedRow, advisoryKey } from './db.js';
+import type { AdvisoryDb, AffectedEntry, AffectedRow } from './db.js';
 import { ECOSYSTEM_OF_TYPE, normalizePackageName } from './names.js';
-import { evaluateAffected, schemeForEcosystem, type VersionScheme } from './versions/index.js';
+import { evaluateAffected, schemeForEcosystem, type VersionScheme, withParsedCache } from './versions/index.js';
 
 /** Where a package's advisories are looked up and which version is compared. */
 export interface MatchKey {
@@ -86,9 +86,24 @@ function rpmEvr(p: InventoryPackage): string {
   return `${epoch}${p.version}${release}`;
 }
 
-function purlType(purl: string | undefined): string | undefined {
-  return /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? '')?.[1]?.toLowerCase();
+/** The distro release's ecosystems per OS package type: worked out once per inventory, not per package. */
+interface OsEcosystems {
+  deb: string[];
+  apk: string[];
+  rpm: string[];
 }
+
+function osEcosystemsOf(distro: Distro | undefined): OsEcosystems {
+  const all = distroEcosystems(distro);
+  return {
+    deb: all.filter((e) => /^(Debian|Ubuntu):/.test(e)),
+    apk: all.filter((e) => e.startsWith('Alpine:')),
+    rpm: all.filter((e) => !/^(Debian|Ubuntu|Alpine):/.test(e)),
+  };
+}
+
+/** `pkg:bitnami/…` (PURL types are case-insensitive). */
+const BITNAMI_PURL = /^pkg:bitnami\//i;
 
 /**
  * How a package is matched: OS packages only against their distro release's own advisories (Debian/Ubuntu and
@@ -96,25 +111,25 @@ function purlType(purl: string | undefined): string | undefined {
  * ecosystem and normalised name. Undefined when there is no rule (the package is listed as unmatchable).
  */
 export function matchKeyOf(p: InventoryPackage, distro: Distro | undefined): MatchKey | undefined {
+  return keyOf(p, osEcosystemsOf(distro));
+}
+
+/** `matchKeyOf` with the distro's ecosystems worked out already (keys of one inventory share those arrays). */
+function keyOf(p: InventoryPackage, os: OsEcosystems): MatchKey | undefined {
   switch (p.type) {
-    case 'deb': {
-      const ecosystems = distroEcosystems(distro).filter((e) => /^(Debian|Ubuntu):/.test(e));
-      if (ecosystems.length === 0) return undefined;
-      return { ecosystems, names: [p.sourceName ?? p.name], version: p.sourceVersion ?? p.version };
-    }
-    case 'apk': {
-      const ecosystems = distroEcosystems(distro).filter((e) => e.startsWith('Alpine:'));
-      if (ecosystems.length === 0) return undefined;
-      return { ecosystems, names: [p.sourceName ?? p.name], version: p.version };
-    }
+    case 'deb':
+      if (os.deb.length === 0) return undefined;
+      return { ecosystems: os.deb, names: [p.sourceName ?? p.name], version: p.sourceVersion ?? p.version };
+    case 'apk':
+      if (os.apk.length === 0) return undefined;
+      return { ecosystems: os.apk, names: [p.sourceName ?? p.name], version: p.version };
     case 'rpm': {
-      const ecosystems = distroEcosystems(distro).filter((e) => !/^(Debian|Ubuntu|Alpine):/.test(e));
-      if (ecosystems.length === 0) return undefined;
-      const names = [...new Set([p.name, ...(p.sourceName ? [p.sourceName] : [])])];
-      return { ecosystems, names, version: rpmEvr(p) };
+      if (os.rpm.length === 0) return undefined;
+      const names = p.sourceName && p.sourceName !== p.name ? [p.name, p.sourceName] : [p.name];
+      return { ecosystems: os.rpm, names, version: rpmEvr(p) };
     }
     default: {
-      const ecosystem = purlType(p.purl) === 'bitnami' ? 'Bitnami' : ECOSYSTEM_OF_TYPE[p.type];
+      const ecosystem = p.purl && BITNAMI_PURL.test(p.purl) ? 'Bitnami' : ECOSYSTEM_OF_TYPE[p.type];
       if (!ecosystem) return undefined;
       return { ecosystems: [ecosystem], names: [normalizePackageName(ecosystem, p.name)], version: p.version };
     }
@@ -123,10 +138,16 @@ export function matchKeyOf(p: InventoryPackage, distro: Distro | undefined): Mat
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 
+/** The advisory's CVE: its id, else its one distinct CVE alias; the advisory id when there are none or several. */
 function primaryId(advisory: Omit<AdvisoryRecord, 'affected'>): string {
   if (CVE.test(advisory.id)) return advisory.id;
-  const cves = [...new Set(advisory.aliases.filter((a) => CVE.test(a)))];
-  return cves.length === 1 ? (cves[0] as string) : advisory.id;
+  let cve: string | undefined;
+  for (const alias of advisory.aliases) {
+    if (alias === cve || !CVE.test(alias)) continue;
+    if (cve !== undefined) return advisory.id;
+    cve = alias;
+  }
+  return cve ?? advisory.id;
 }
 
 /** Matches every package of an inventory against the DB. Pure lookup: no network, no image access. */
@@ -147,8 +168,9 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   // Pass 1: the key of every package, and per ecosystem the names that have any advisory at all.
   const keyed: Array<{ p: InventoryPackage; key: MatchKey }> = [];
   const wanted = new Map<string, Set<string>>();
+  const os = osEcosystemsOf(inventory.distro);
   for (const p of inventory.packages) {
-    const key = matchKeyOf(p, inventory.distro);
+    const key = keyOf(p, os);
     if (!key) {
       outcome.unmatchable.push(p);
       continue;
@@ -177,37 +199,45 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   // Pass 3: version evaluation; advisory texts are fetched only for what matched.
   const hits: Array<{ p: InventoryPackage; key: MatchKey; entry: AffectedEntry; fixedIn: string[] }> = [];
   const schemes = new Map<string, VersionScheme | undefined>();
+  // Advisories already decided for the package at hand (one advisory may list a package twice, or under both its
+  // binary and source name): one set, emptied per package.
+  const seen = new Set<number>();
   for (const { p, key } of keyed) {
-    const seen = new Set<string>();
+    if (seen.size > 0) seen.clear();
     for (const ecosystem of key.ecosystems) {
       const byName = entries.get(ecosystem);
       if (!byName) continue;
       let scheme = schemes.get(ecosystem);
       if (scheme === undefined && !schemes.has(ecosystem)) {
-        scheme = schemeForEcosystem(ecosystem);
+        // Per match: each distinct version string is parsed once, not once per comparison.
+        const plain = schemeForEcosystem(ecosystem);
+        scheme = plain ? withParsedCache(plain) : undefined;
         schemes.set(ecosystem, scheme);
       }
       for (const name of key.names) {
         for (const entry of byName.get(name) ?? []) {
-          const entryKey = advisoryKey(entry.source, entry.advisoryId);
-          if (seen.has(entryKey)) continue;
+          if (seen.has(entry.advisoryRowid)) continue;
           const verdict = evaluateAffected(key.version, entry.affected, scheme);
           if (!verdict.affected) {
             if (!verdict.evaluable) {
-              outcome.unevaluated.push({ package: p, advisoryId: entry.advisoryId, notes: verdict.notes });
-              seen.add(entryKey);
+              outcome.unevaluated.push({
+                package: p,
+                advisoryId: db.advisoryIdOf(entry.advisoryRowid) ?? String(entry.advisoryRowid),
+                notes: verdict.notes,
+              });
+              seen.add(entry.advisoryRowid);
             }
             continue;
           }
-          seen.add(entryKey);
+          seen.add(entry.advisoryRowid);
           hits.push({ p, key, entry, fixedIn: verdict.fixedIn });
         }
       }
     }
   }
-  const advisories = db.advisoriesByKey(hits.map((h) => [h.entry.source, h.entry.advisoryId]));
+  const advisories = db.advisoriesByRowid(hits.map((h) => h.entry.advisoryRowid));
   for (const h of hits) {
-    const advisory = advisories.get(advisoryKey(h.entry.source, h.entry.advisoryId));
+    const advisory = advisories.get(h.entry.advisoryRowid);
     if (advisory) outcome.matches.push(toMatch(h.p, h.key, { advisory, affected: h.entry.affected }, h.fixedIn));
   }
   outcome.uncoveredEcosystems = [...uncovered].sort();

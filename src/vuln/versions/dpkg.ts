@@ -1,4 +1,4 @@
-import { compareDigitStrings, InvalidVersionError, sign, type VersionScheme } from './scheme.js';
+import { compareDigitStrings, InvalidVersionError, parsingScheme, sign, type VersionScheme } from './scheme.js';
 
 /** Debian version `[epoch:]upstream[-revision]`, ordered as `dpkg --compare-versions` does (deb-version(7)). */
 export interface DpkgVersion {
@@ -82,16 +82,19 @@ export function verrevcmp(a: string, b: string): number {
   return 0;
 }
 
-export function compareDpkg(a: string, b: string): number {
-  const x = parseDpkgVersion(a);
-  const y = parseDpkgVersion(b);
+function compareParsedDpkg(x: DpkgVersion, y: DpkgVersion): number {
   if (x.epoch !== y.epoch) return sign(x.epoch - y.epoch);
   return sign(verrevcmp(x.upstream, y.upstream)) || sign(verrevcmp(x.revision, y.revision));
 }
 
-export const dpkg: VersionScheme = {
+export function compareDpkg(a: string, b: string): number {
+  return compareParsedDpkg(parseDpkgVersion(a), parseDpkgVersion(b));
+}
+
+export const dpkg: VersionScheme = parsingScheme({
   name: 'dpkg',
-  compare: compareDpkg,
+  parse: (v) => parseDpkgVersion(v),
+  compareParsed: compareParsedDpkg,
   isValid(v) {
     try {
       parseDpkgVersion(v, true);
@@ -100,4 +103,4 @@ export const dpkg: VersionScheme = {
       return false;
     }
   },
-};
+});

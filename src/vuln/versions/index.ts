@@ -18,7 +18,7 @@ export * from './osv-range.js';
 export { normalizePep440 } from './pep440.js';
 export { compareEvr, parseEvr, rpmvercmp } from './rpm.js';
 export { compareRubyGems, isRubyGemsPrerelease } from './rubygems.js';
-export { InvalidVersionError, type VersionScheme } from './scheme.js';
+export { InvalidVersionError, parsingScheme, type VersionScheme, withParsedCache } from './scheme.js';
 export { compareGo, compareSemver, goToSemver } from './semver.js';
 
 export const SCHEMES: Record<string, VersionScheme> = {

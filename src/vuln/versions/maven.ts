@@ -1,4 +1,4 @@
-import { compareBytes, compareDigitStrings, sign, type VersionScheme } from './scheme.js';
+import { compareBytes, compareDigitStrings, parsingScheme, sign, type VersionScheme } from './scheme.js';
 
 /**
  * Maven's ComparableVersion (maven-artifact 3.9.x, the order OSV's "Maven" ecosystem uses): the version is split
@@ -139,8 +139,9 @@ export function compareMaven(a: string, b: string): number {
   return compareItem(parseMaven(a), parseMaven(b));
 }
 
-export const maven: VersionScheme = {
+export const maven: VersionScheme = parsingScheme<ListItem>({
   name: 'maven',
-  compare: compareMaven,
+  parse: parseMaven,
+  compareParsed: compareItem,
   isValid: (v) => v.trim() !== '',
-};
+});

@@ -87,13 +87,26 @@ export function evaluateRange(
   range: OsvRange,
   scheme: VersionScheme,
 ): { affected: boolean; fixedIn?: string } {
+  const outcome = rangeOutcome(version, range, scheme);
+  return outcome === NOT_IN_RANGE ? { affected: false } : { affected: true, fixedIn: outcome };
+}
+
+const NOT_IN_RANGE = null;
+
+/** `evaluateRange` without an object per call: NOT_IN_RANGE, or the fixing version (undefined when none). */
+function rangeOutcome(
+  version: string,
+  range: OsvRange,
+  scheme: VersionScheme,
+): string | undefined | typeof NOT_IN_RANGE {
   const { sorted, limits } = sortedEvents(range, scheme);
   if (limits.length > 0 && !limits.some((l) => l.version === '*' || scheme.compare(version, l.version) < 0)) {
-    return { affected: false };
+    return NOT_IN_RANGE;
   }
   let affected = false;
   let fixedIn: string | undefined;
-  for (const e of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const e = sorted[i] as SortedEvent;
     if (e.kind === 'introduced') {
       if (isZero(e) || scheme.compare(version, e.version) >= 0) {
         affected = true;
@@ -106,50 +119,70 @@ export function evaluateRange(
       if (scheme.compare(version, e.version) > 0) affected = false;
     }
   }
-  return affected ? { affected, fixedIn } : { affected: false };
+  return affected ? fixedIn : NOT_IN_RANGE;
 }
+
+/**
+ * The verdict of most evaluations (evaluable, not affected): one frozen object instead of three per call, as
+ * matching evaluates every advisory of every installed package.
+ */
+const NOT_AFFECTED: RangeVerdict = Object.freeze({
+  affected: false,
+  evaluable: true,
+  fixedIn: Object.freeze([]) as unknown as string[],
+  notes: Object.freeze([]) as unknown as string[],
+});
 
 /**
  * Whether `version` is affected by an OSV `affected[]` entry: listed in `versions`, or inside one of the
  * ECOSYSTEM/SEMVER ranges. GIT ranges name commits and cannot be evaluated against a package version offline:
- * they make the verdict non-evaluable unless the version is listed or another range decides.
+ * they make the verdict non-evaluable unless the version is listed or another range decides. The verdict is
+ * read-only (a shared object when not affected).
  */
 export function evaluateAffected(
   version: string,
   affected: OsvAffectedVersions,
   scheme: VersionScheme | undefined,
 ): RangeVerdict {
-  const verdict: RangeVerdict = { affected: false, evaluable: true, fixedIn: [], notes: [] };
-  if (affected.versions?.includes(version)) verdict.affected = true;
-  for (const range of affected.ranges ?? []) {
+  let isAffected = affected.versions?.includes(version) === true;
+  let evaluable = true;
+  let fixedIn: string[] | undefined;
+  let notes: string[] | undefined;
+  const note = (text: string): void => {
+    evaluable = false;
+    if (notes) notes.push(text);
+    else notes = [text];
+  };
+  const ranges = affected.ranges ?? [];
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i] as OsvRange;
     if (range.type === 'GIT') {
-      if (!affected.versions?.length) {
-        verdict.evaluable = false;
-        verdict.notes.push(`GIT range${range.repo ? ` of ${range.repo}` : ''} cannot be evaluated offline`);
-      }
+      if (!affected.versions?.length)
+        note(`GIT range${range.repo ? ` of ${range.repo}` : ''} cannot be evaluated offline`);
       continue;
     }
     if (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER') {
-      verdict.evaluable = false;
-      verdict.notes.push(`unknown range type ${range.type}`);
+      note(`unknown range type ${range.type}`);
       continue;
     }
     if (!scheme) {
-      verdict.evaluable = false;
-      verdict.notes.push('no version scheme for this ecosystem');
+      note('no version scheme for this ecosystem');
       continue;
     }
     try {
-      const r = evaluateRange(version, range, scheme);
-      if (r.affected) {
-        verdict.affected = true;
-        if (r.fixedIn && !verdict.fixedIn.includes(r.fixedIn)) verdict.fixedIn.push(r.fixedIn);
+      const outcome = rangeOutcome(version, range, scheme);
+      if (outcome !== NOT_IN_RANGE) {
+        isAffected = true;
+        if (outcome !== undefined) {
+          if (!fixedIn) fixedIn = [outcome];
+          else if (!fixedIn.includes(outcome)) fixedIn.push(outcome);
+        }
       }
     } catch (err) {
-      verdict.evaluable = false;
-      verdict.notes.push(err instanceof Error ? err.message : String(err));
+      note(err instanceof Error ? err.message : String(err));
     }
   }
-  if (verdict.affected) verdict.evaluable = true;
-  return verdict;
+  if (isAffected) return { affected: true, evaluable: true, fixedIn: fixedIn ?? [], notes: notes ?? [] };
+  if (evaluable && !notes) return NOT_AFFECTED;
+  return { affected: false, evaluable, fixedIn: [], notes: notes ?? [] };
 }

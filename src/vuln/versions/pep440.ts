@@ -1,5 +1,5 @@
 import * as pep440Lib from '@renovatebot/pep440';
-import { InvalidVersionError, type VersionScheme } from './scheme.js';
+import { InvalidVersionError, parsingScheme, type VersionScheme } from './scheme.js';
 
 /** PEP 440 through @renovatebot/pep440 (epochs, pre/post/dev releases, local versions, normalisation). */
 /** Leading and trailing whitespace (Unicode, as Python's `str.strip`) is not part of the version. */
@@ -30,8 +30,19 @@ export function normalizePep440(v: string): string | undefined {
   return `${cleaned.slice(0, plus)}+${segments.join('.')}`;
 }
 
-export const pep440: VersionScheme = {
+/**
+ * The library compares strings only (its sort key is internal), so the parsed form is the checked, trimmed text:
+ * the validity check, half the work of a comparison, runs once per distinct version.
+ */
+function checkedPep440(version: string): string {
+  const text = version.trim();
+  if (!pep440Lib.valid(text)) throw new InvalidVersionError('pep440', version);
+  return text;
+}
+
+export const pep440: VersionScheme = parsingScheme({
   name: 'pep440',
-  compare: comparePep440,
+  parse: checkedPep440,
+  compareParsed: (a: string, b: string) => pep440Lib.compare(a, b),
   isValid: (v) => pep440Lib.valid(v.trim()) !== null,
-};
+});

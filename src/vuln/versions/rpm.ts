@@ -1,4 +1,4 @@
-import { compareBytes, compareDigitStrings, sign, type VersionScheme } from './scheme.js';
+import { compareBytes, compareDigitStrings, parsingScheme, sign, type VersionScheme } from './scheme.js';
 
 const isAlnum = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9]$/.test(c);
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
@@ -74,16 +74,19 @@ export function parseEvr(text: string): Evr {
  * advisory saying "fixed in 1.2"), releases are not compared, as rpm does for dependency ranges.
  */
 export function compareEvr(a: string, b: string): number {
-  const x = parseEvr(a);
-  const y = parseEvr(b);
+  return compareParsedEvr(parseEvr(a), parseEvr(b));
+}
+
+function compareParsedEvr(x: Evr, y: Evr): number {
   if (x.epoch !== y.epoch) return sign(x.epoch - y.epoch);
   const v = rpmvercmp(x.version, y.version);
   if (v !== 0 || x.release === undefined || y.release === undefined) return v;
   return rpmvercmp(x.release, y.release);
 }
 
-export const rpm: VersionScheme = {
+export const rpm: VersionScheme = parsingScheme({
   name: 'rpm',
-  compare: compareEvr,
+  parse: parseEvr,
+  compareParsed: compareParsedEvr,
   isValid: (v) => v.trim() !== '' && /[A-Za-z0-9]/.test(v),
-};
+});

@@ -1,5 +1,5 @@
 import semverLib from 'semver';
-import { InvalidVersionError, type VersionScheme } from './scheme.js';
+import { InvalidVersionError, parsingScheme, type VersionScheme } from './scheme.js';
 
 /** npm's semver (node-semver), strict parsing: the order npm, Cargo and Bitnami ranges use. */
 export function compareSemver(a: string, b: string, loose = false): number {
@@ -10,18 +10,28 @@ export function compareSemver(a: string, b: string, loose = false): number {
   return x.compare(y);
 }
 
-export const npm: VersionScheme = {
+function parseSemver(version: string, loose: boolean): semverLib.SemVer {
+  const parsed = semverLib.parse(version, { loose });
+  if (!parsed) throw new InvalidVersionError('semver', version);
+  return parsed;
+}
+
+const compareSemVerObjects = (a: semverLib.SemVer, b: semverLib.SemVer): number => a.compare(b);
+
+export const npm: VersionScheme = parsingScheme({
   name: 'npm',
-  compare: (a, b) => compareSemver(a, b, true),
+  parse: (v) => parseSemver(v, true),
+  compareParsed: compareSemVerObjects,
   isValid: (v) => semverLib.valid(v, { loose: true }) !== null,
-};
+});
 
 /** Cargo follows SemVer 2.0 strictly (no `v` prefix). */
-export const cargo: VersionScheme = {
+export const cargo: VersionScheme = parsingScheme({
   name: 'cargo',
-  compare: (a, b) => compareSemver(a, b, false),
+  parse: (v) => parseSemver(v, false),
+  compareParsed: compareSemVerObjects,
   isValid: (v) => semverLib.valid(v) !== null,
-};
+});
 
 /**
  * Go modules: semver with a `v` prefix (optional in OSV data), `vMAJOR` / `vMAJOR.MINOR` shorthands, build
@@ -51,18 +61,27 @@ export function compareGo(a: string, b: string): number {
   return semverLib.compare(x, y);
 }
 
-export const golang: VersionScheme = {
+/** A Go (or lenient SemVer) version as the SemVer object `compareGo` compares. */
+function parseGo(version: string): semverLib.SemVer {
+  const s = goToSemver(version);
+  if (s === undefined) throw new InvalidVersionError('go', version);
+  return new semverLib.SemVer(s);
+}
+
+export const golang: VersionScheme = parsingScheme({
   name: 'go',
-  compare: compareGo,
+  parse: parseGo,
+  compareParsed: compareSemVerObjects,
   isValid: (v) => goToSemver(v) !== undefined,
-};
+});
 
 /**
  * OSV `SEMVER` ranges: SemVer 2.0 order, read leniently (a `v` prefix or a missing minor/patch is padded) since
  * real records carry such values.
  */
-export const semverScheme: VersionScheme = {
+export const semverScheme: VersionScheme = parsingScheme({
   name: 'semver',
-  compare: compareGo,
+  parse: parseGo,
+  compareParsed: compareSemVerObjects,
   isValid: (v) => goToSemver(v) !== undefined,
-};
+});
