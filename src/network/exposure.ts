@@ -351,6 +351,35 @@ export function computeExposure(
   const textOf = (c: PortsText) => (focusConn ? focusConn.label : c.toString());
   // equivalent selectors written differently print as the first one met, policies in name order, ingress first
   const reps = representatives(model);
+  // only a representative that some rule guarding the workload covers can get other than the entire cluster (a rule
+  // covering `entire-cluster` covers every representative); workloads guarded by the same policies share the list
+  const byPolicies = new Map<string, Representative[]>();
+  const ids = new Map<object, number>();
+  const idOf = (o: object) => {
+    if (!ids.has(o)) ids.set(o, ids.size);
+    return ids.get(o) as number;
+  };
+  const candidates = (pod: NetPod, dir: Direction): Representative[] => {
+    const nps = model.selectingPolicies(pod, dir);
+    const admins = [...model.admin, ...model.baseline].filter((p) => model.adminSelects(p, pod));
+    const key = `${dir} ${[...nps, ...admins].map(idOf).join(',')}`;
+    let list = byPolicies.get(key);
+    if (!list) {
+      const peers: Array<{ ns: string; peer: NpPeer }> = [];
+      for (const np of nps)
+        for (const rule of np.rules[dir])
+          if (rule.peers !== 'any') for (const peer of rule.peers) peers.push({ ns: np.namespace, peer });
+      for (const p of admins)
+        for (const rule of p.rules[dir])
+          for (const x of rule.peers) {
+            const peer = adminAsNpPeer(x);
+            if (peer) peers.push({ ns: '', peer });
+          }
+      list = reps.filter((r) => peers.some((x) => peerCoversRepresentative(x.ns, x.peer, r)));
+      byPolicies.set(key, list);
+    }
+    return list;
+  };
   const pods = [...model.pods].sort((a, b) => cmp(a.display, b.display));
   for (const pod of pods) {
     if (options.inScope && !options.inScope(pod)) continue;
@@ -380,7 +409,7 @@ export function computeExposure(
       // (an unprotected workload's dot edge keeps its full label under --focus-conn, as upstream draws it)
       const clusterText = unprotected ? ConnSet.all.toString() : textOf(cluster);
       if (!cluster.isEmpty()) lines.push({ workload: pod.display, peer: ENTIRE_CLUSTER, conns: clusterText });
-      for (const rep of reps) {
+      for (const rep of candidates(pod, dir)) {
         // a peer that gets what the entire cluster gets adds nothing (nor, under --focus-conn, one that gets nothing)
         const conns = connsFor(rep, pod, dir);
         if (conns.toString() === clusterKey || (focusConn && conns.isEmpty())) continue;
