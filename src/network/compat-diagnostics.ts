@@ -140,9 +140,12 @@ export function decodeDiagnostics(snapshot: Snapshot): Diagnostic[] {
 }
 
 /** "No workloads" / "no policies": the result is then all-allowed or empty, which the user should know. */
-export function relevanceDiagnostics(model: NetworkModel, snapshot: Snapshot): Diagnostic[] {
+export function relevanceDiagnostics(model: NetworkModel, snapshot: Snapshot, multipleNetworks = false): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (model.pods.length === 0)
+  // with multiple networks, KubeVirt VMs are workloads too
+  const vms =
+    multipleNetworks && snapshot.ofKind('VirtualMachine').length + snapshot.ofKind('VirtualMachineInstance').length > 0;
+  if (model.pods.length === 0 && !vms)
     out.push({ level: 'warning', text: 'no relevant Kubernetes workload resources found in the input' });
   if (
     ['NetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].every((k) => snapshot.ofKind(k).length === 0)
@@ -364,7 +367,7 @@ export function analyzerDiagnostics<T extends AnalyzerOptions & { paths: string[
     ...input.problems,
     ...decodeDiagnostics(snapshot),
     ...focus.problems,
-    ...relevanceDiagnostics(net.model, snapshot),
+    ...relevanceDiagnostics(net.model, snapshot, request.multipleNetworks === true),
     ...options.problems,
     ...adminPolicyDiagnostics(net.model, net.policies),
     ...skippedKindDiagnostics(snapshot, request.multipleNetworks === true),
