@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +16,7 @@ import {
 import { register } from '../../src/cli/commands/audit.js';
 import { type Finding, UsageError } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
+import { startDockerRegistry } from '../support/registry.js';
 import { missingTool } from '../support/tools.js';
 import { alpineLayout, importTestAdvisory, TEST_ADVISORY_ID } from './images.js';
 import { CALICO_NODE, deployment, shopSnapshot } from './snapshot.js';
@@ -212,14 +211,6 @@ describe('runAudit --images: workload images read by the images engine, matched 
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 const registrySkip = missingTool('docker-registry') ?? missingTool('skopeo');
 
 test('runAudit --images reads a workload image from a real Debian docker-registry on 127.0.0.1', {
@@ -227,23 +218,9 @@ test('runAudit --images reads a workload image from a real Debian docker-registr
 }, async () => {
   const layout = await alpineLayout([{ name: 'busybox', version: '1.36.1-r28' }], '1000');
   cleanups.push(() => rmSync(layout.dir, { recursive: true, force: true }));
-  const host = `127.0.0.1:${await freePort()}`;
-  const cfg = write(
-    'registry.yml',
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(tmp, 'registry-data')}\nhttp:\n  addr: ${host}\n`,
-  );
-  const registry: ChildProcess = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' });
+  const registry = await startDockerRegistry(join(tmp));
+  const { host } = registry;
   try {
-    const end = Date.now() + 15_000;
-    for (;;) {
-      const up = await fetch(`http://${host}/v2/`).then(
-        (r) => r.status < 500,
-        () => false,
-      );
-      if (up) break;
-      if (Date.now() > end) throw new Error('docker-registry did not come up');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const image = `${host}/acme/web:1.0`;
     const copy = spawnSync(
       'skopeo',
@@ -263,10 +240,7 @@ test('runAudit --images reads a workload image from a real Debian docker-registr
     assert.ok(vuln?.resource.type === 'image' && vuln.resource.digest?.startsWith('sha256:'));
     assert.match(r.audit.engines.find((e) => e.engine === 'image')?.purpose ?? '', /1 of 1 images read/);
   } finally {
-    if (registry.exitCode === null) {
-      registry.kill('SIGTERM');
-      await new Promise((r) => registry.once('exit', r));
-    }
+    await registry.stop();
   }
 });
 

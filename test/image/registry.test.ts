@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,30 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { inventoryImage, parseReference } from '../../src/image/index.js';
+import { type RunningRegistry, startDockerRegistry } from '../support/registry.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
 import { missingTool } from '../support/tools.js';
 import { buildAlpineImages, digestOf, makeTar, run, writeOciLayout } from './support.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function waitFor(url: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      await r.body?.cancel();
-      if (r.status < 500) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 const ROOTFS = 'fixtures/rootfs/alpine-minirootfs-3.12.12-x86_64.tar.gz';
 const realSkip =
@@ -38,19 +17,12 @@ const realSkip =
 
 describe('registry source against a real Debian docker-registry on 127.0.0.1', { skip: realSkip }, () => {
   let images: ReturnType<typeof buildAlpineImages>;
-  let registry: ChildProcess;
+  let registry: RunningRegistry;
   let host: string;
   before(async () => {
     images = buildAlpineImages(sharedPath(ROOTFS) as string);
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    const cfg = join(images.dir, 'registry.yml');
-    writeFileSync(
-      cfg,
-      `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(images.dir, 'registry-data')}\nhttp:\n  addr: ${host}\n`,
-    );
-    registry = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' });
-    await waitFor(`http://${host}/v2/`);
+    registry = await startDockerRegistry(images.dir);
+    host = registry.host;
     run('skopeo', [
       'copy',
       '-q',
@@ -60,10 +32,7 @@ describe('registry source against a real Debian docker-registry on 127.0.0.1', {
     ]);
   });
   after(async () => {
-    if (registry && registry.exitCode === null) {
-      registry.kill('SIGTERM');
-      await new Promise((r) => registry.once('exit', r));
-    }
+    await registry?.stop();
     images?.cleanup();
   });
 
