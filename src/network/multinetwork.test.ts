@@ -110,7 +110,11 @@ test('a CUDN joins only the selected namespaces that carry the primary-UDN label
   assert.ok(l.includes('blue/b[Pod] => red/r[Pod] : All Connections'));
   assert.ok(l.includes('plain/p[Pod]: ') && l.includes('\tPrimary Network: tenant-net[CUDN]'));
   assert.ok(!l.some((x) => x.startsWith('plain/p[Pod] => red') || x.startsWith('plain/p[Pod] => blue')));
-  assert.ok(r.problems.some((p) => /plain has no k8s\.ovn\.org\/primary-user-defined-network label/.test(p.text)));
+  assert.ok(
+    r.problems.some((p) =>
+      p.text.includes('Namespace plain does not contain k8s.ovn.org/primary-user-defined-network label'),
+    ),
+  );
 });
 
 test('a NAD is a secondary network of its attached pods, governed only by the MultiNetworkPolicies for it', () => {

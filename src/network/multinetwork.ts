@@ -88,57 +88,90 @@ const topologyOf = (spec: Record<string, unknown>) => ({
   layer3: isObj(spec.layer3) ? spec.layer3 : undefined,
 });
 
-/** The network spec of a (C)UDN, checked as OVN-Kubernetes' CRD validation would; returns whether it is primary. */
-function checkUdnSpec(network: Record<string, unknown>, field: string): boolean {
+/**
+ * The network spec of a (C)UDN, checked as OVN-Kubernetes' CRD validation would; returns whether it is primary.
+ * Messages carry netpol-analyzer's wording (its tests match on it) after our field path.
+ */
+function checkUdnSpec(network: Record<string, unknown>, field: string, id: string): boolean {
   const { topology, layer2, layer3 } = topologyOf(network);
+  const head = `(cluster-)user-defined-network: ${id}`;
   if (topology !== 'Layer2' && topology !== 'Layer3')
-    throw new Invalid(`${field}.topology`, `invalid value ${String(topology)}: supported Layer2, Layer3`);
+    throw new Invalid(`${field}.topology`, `${head}; Invalid value: ${String(topology)} for key: topology`);
   if ((topology === 'Layer2' && layer3) || (topology === 'Layer3' && layer2))
-    throw new Invalid(`${field}.topology`, `mismatch between topology ${topology} and the layer configuration`);
+    throw new Invalid(
+      `${field}.topology`,
+      `${head}; Mismatch between topology value: ${topology} and actual layer configuration`,
+    );
   const layer = topology === 'Layer2' ? layer2 : layer3;
   for (const l of [layer2, layer3])
     if (l && l.role !== 'Primary' && l.role !== 'Secondary')
-      throw new Invalid(`${field}.${l === layer2 ? 'layer2' : 'layer3'}.role`, `invalid value ${String(l.role)}`);
+      throw new Invalid(
+        `${field}.${l === layer2 ? 'layer2' : 'layer3'}.role`,
+        `${head}; Invalid value: ${String(l.role)} for key: role`,
+      );
   return layer?.role === 'Primary';
 }
 
-/** Primary (C)UDNs that apply, with problems for invalid ones (errors) and ignored ones (warnings). */
+const bySource = (a: LoadedObject, b: LoadedObject) =>
+  a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : (a.source.line ?? 0) - (b.source.line ?? 0);
+
+/**
+ * Primary (C)UDNs that apply, in input order, with problems for invalid ones (errors) and ignored ones (warnings),
+ * worded as netpol-analyzer words them.
+ */
 function readUdns(snapshot: Snapshot, problems: PolicyProblem[]): Udn[] {
   const out: Udn[] = [];
   const nsObjects = new Map(snapshot.ofKind('Namespace').map((n) => [n.name, n]));
   const warn = (object: LoadedObject, field: string, message: string) =>
     problems.push({ object, field, message, level: 'warning', unknown: true });
-  for (const o of snapshot.ofKind('UserDefinedNetwork')) {
-    const ns = o.namespace ?? 'default';
-    try {
-      if (o.name === 'default') throw new Invalid('metadata.name', 'a UserDefinedNetwork may not be named default');
-      if (ns === 'default' || ns.startsWith('openshift'))
-        throw new Invalid(
-          'metadata.namespace',
-          `UserDefinedNetworks may not be created in namespace ${ns}: it would leave the namespace without isolation`,
-        );
-      const spec = isObj(o.raw.spec) ? o.raw.spec : {};
-      if (!checkUdnSpec(spec, 'spec')) {
-        warn(o, 'spec', 'a secondary user-defined network is not analysed: ignored');
+  const objects = [...snapshot.ofKind('UserDefinedNetwork'), ...snapshot.ofKind('ClusterUserDefinedNetwork')].sort(
+    bySource,
+  );
+  for (const o of objects) {
+    const spec = isObj(o.raw.spec) ? o.raw.spec : {};
+    if (o.kind === 'UserDefinedNetwork') {
+      const ns = o.namespace ?? 'default';
+      const id = `${ns}/${o.name}`;
+      try {
+        if (o.name === 'default')
+          throw new Invalid(
+            'metadata.name',
+            `illegal name of user-defined-network:  ${id}; Name of UserDefinedNetwork resource should not be default`,
+          );
+        if (ns === 'default' || ns.startsWith('openshift'))
+          throw new Invalid(
+            'metadata.namespace',
+            `(cluster-)user-defined-network: ${o.name} is assigned to namespace: ${ns}; UserDefinedNetwork CRs should not be created in this namespace. This can result in no isolation and, as a result, could introduce security risks to the cluster.`,
+          );
+        if (!checkUdnSpec(spec, 'spec', id)) {
+          warn(
+            o,
+            'spec',
+            `user-defined-network: ${id} is ignored. Secondary (cluster-)user-defined-network is not supported`,
+          );
+          continue;
+        }
+      } catch (err) {
+        problems.push(toProblem(o, err));
         continue;
       }
-    } catch (err) {
-      problems.push(toProblem(o, err));
+      const nsObject = nsObjects.get(ns);
+      const ignored = `user-defined-network: ${id} is ignored. Namespace ${ns}`;
+      if (!nsObject || nsObject.synthesized)
+        warn(o, 'metadata.namespace', `${ignored} does not exist in the input resources`);
+      else if (!(PRIMARY_UDN_LABEL in nsObject.labels))
+        warn(o, 'metadata.namespace', `${ignored} does not contain ${PRIMARY_UDN_LABEL} label`);
+      else out.push({ object: o, kind: 'udn', network: ns, namespaces: [ns] });
       continue;
     }
-    const nsObject = nsObjects.get(ns);
-    if (!nsObject || nsObject.synthesized)
-      warn(o, 'metadata.namespace', `namespace ${ns} is not in the input: ignored`);
-    else if (!(PRIMARY_UDN_LABEL in nsObject.labels))
-      warn(o, 'metadata.namespace', `namespace ${ns} has no ${PRIMARY_UDN_LABEL} label: ignored`);
-    else out.push({ object: o, kind: 'udn', network: ns, namespaces: [ns] });
-  }
-  for (const o of snapshot.ofKind('ClusterUserDefinedNetwork')) {
-    const spec = isObj(o.raw.spec) ? o.raw.spec : {};
     let namespaces: string[];
     try {
-      if (!checkUdnSpec(isObj(spec.network) ? spec.network : {}, 'spec.network')) {
-        warn(o, 'spec.network', 'a secondary user-defined network is not analysed: ignored');
+      if (!checkUdnSpec(isObj(spec.network) ? spec.network : {}, 'spec.network', o.name)) {
+        warn(
+          o,
+          'spec.network',
+          `cluster-user-defined-network: ${o.name} is ignored. Secondary (cluster-)user-defined-network is not supported`,
+        );
         continue;
       }
       const selector = parseSelector(spec.namespaceSelector ?? {}, 'spec.namespaceSelector');
@@ -154,8 +187,17 @@ function readUdns(snapshot: Snapshot, problems: PolicyProblem[]): Udn[] {
     const labelled = namespaces.filter((ns) => PRIMARY_UDN_LABEL in (nsObjects.get(ns)?.labels ?? {}));
     for (const ns of namespaces)
       if (!labelled.includes(ns))
-        warn(o, 'spec.namespaceSelector', `namespace ${ns} has no ${PRIMARY_UDN_LABEL} label: not in this network`);
-    if (namespaces.length === 0) warn(o, 'spec.namespaceSelector', 'selects no namespace of the input: ignored');
+        warn(
+          o,
+          'spec.namespaceSelector',
+          `selecting ${ns} by cluster-user-defined-network: ${o.name} is ignored; Namespace ${ns} does not contain ${PRIMARY_UDN_LABEL} label`,
+        );
+    if (namespaces.length === 0)
+      warn(
+        o,
+        'spec.namespaceSelector',
+        `cluster-user-defined-network: ${o.name} is ignored; It does not select any namespace in the cluster`,
+      );
     if (labelled.length > 0) out.push({ object: o, kind: 'cudn', network: o.name, namespaces: labelled });
   }
   return out;
@@ -269,7 +311,7 @@ function workloadsOf(
       problems.push({
         object: o,
         field: 'metadata.ownerReferences',
-        message: 'a virt-launcher pod stands for its VirtualMachine: skipped',
+        message: `skipping virt-launcher pod: ${pod.namespace}/${o.name} as it is a launcher pod managing a VirtualMachine`,
         level: 'warning',
       });
       continue;
@@ -369,7 +411,7 @@ export function layoutNetworks(snapshot: Snapshot, base: NetworkModel): MultiNet
         problems.push({
           object: u.object,
           field: 'metadata.name',
-          message: `only one primary (Cluster)UserDefinedNetwork may be assigned to namespace ${ns}, but ${name(other)} and ${name(u)} are`,
+          message: `only one primary (Cluster)UserDefinedNetwork may be assigned to a single namespace.However both (C)UDNs: ${name(other)} and ${name(u)} are assigned to namespace: ${ns}`,
           level: 'error',
         });
       } else primaryOf.set(ns, u);

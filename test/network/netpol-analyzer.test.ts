@@ -99,14 +99,22 @@ describe('netpol-analyzer fatal-error runs', { skip }, () => {
         const path = join(dir, first as string, 'manifests', ...rest);
         let fatal: boolean;
         try {
-          fatal =
-            !existsSync(path) ||
-            netpolMatrix({
-              paths: [path],
-              format: 'txt',
-              compat: 'netpol-analyzer',
-              multipleNetworks: r.multipleNetworksEnabled === true,
-            }).fatal;
+          const report = existsSync(path)
+            ? netpolMatrix({
+                paths: [path],
+                format: 'txt',
+                compat: 'netpol-analyzer',
+                multipleNetworks: r.multipleNetworksEnabled === true,
+              })
+            : undefined;
+          fatal = !report || report.fatal;
+          // the (C)UDN errors also carry upstream's text
+          if (
+            report &&
+            r.multipleNetworksEnabled &&
+            !report.problems.some((p) => p.text.includes(r.errorStrContains ?? ''))
+          )
+            failures.push(`${r.path}: no error containing ${r.errorStrContains}`);
         } catch {
           fatal = true;
         }
