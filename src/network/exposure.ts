@@ -1,3 +1,4 @@
+import { UsageError } from '../core/index.js';
 import { ConnSet, PROTOCOLS, type Protocol } from './conn.js';
 import type { NetworkModel } from './engine.js';
 import { type Connection, cmp } from './matrix.js';
@@ -338,6 +339,13 @@ export function computeExposure(
     focusConn?: { conns: ConnSet; label: string };
   } = {},
 ): ExposureResult {
+  // Calico and Cilium policies have their own peers (selectors, entities, nets); exposure does not model them, and
+  // leaving them out would report exposure those policies forbid
+  const cni = model.cniPolicies;
+  if ((cni.calico?.policies.length ?? 0) > 0 || (cni.cilium?.length ?? 0) > 0)
+    throw new UsageError(
+      `--exposure analyses Kubernetes NetworkPolicy and admin policies only; the snapshot has ${model.cni} policies that --cni ${model.cni} enforces`,
+    );
   const focusConn = options.focusConn;
   const res: ExposureResult = { egress: [], ingress: [], unprotected: [], focusConnLabel: focusConn?.label };
   // under --focus-conn a peer counts by the focus connection alone

@@ -197,3 +197,28 @@ describe('netpol matrix --exposure through admin policies (hand-written case)', 
     );
   });
 });
+
+test('--exposure refuses a snapshot whose --cni policies it does not model (Cilium)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-exposure-cni-'));
+  try {
+    writeFileSync(
+      join(dir, 'case.yaml'),
+      `${CASE}---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api-deny, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingressDeny: [{fromEntities: [world]}]
+`,
+    );
+    assert.throws(
+      () => netpolMatrix({ paths: [dir], format: 'txt', exposure: true, cni: 'cilium' }),
+      (e: Error) => e.name === 'UsageError' && e.message.includes('--cni cilium'),
+    );
+    // the same snapshot under --cni generic: the Cilium policy is not in force, exposure is computed
+    assert.equal(netpolMatrix({ paths: [dir], format: 'txt', exposure: true }).fatal, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
