@@ -41,7 +41,9 @@ export function mergeLayers(layers: Array<{ analysis: LayerAnalysis; digest: str
     }
     for (const [path, [kind, link]] of Object.entries(analysis.entries)) {
       visible.set(path, link === undefined ? { layer: index, kind } : { layer: index, kind, link });
-      if (index < layers.length - 1) for (const a of ancestors(path)) dirs.add(a);
+      // `dirs` holds every ancestor of what it holds: stop at the first one already there.
+      if (index < layers.length - 1)
+        for (let a = parentOf(path); a !== '' && !dirs.has(a); a = parentOf(a)) dirs.add(a);
     }
   });
 

@@ -7,9 +7,18 @@
  * Normalises a tar entry name. With `strict`, a path that would climb above the root returns undefined (used for
  * link targets inside archives); otherwise `..` at the root is dropped, as the kernel does for `/..`.
  */
+/** A `.` or `..` path segment. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
 export function normalizeTarPath(name: string, strict: true): string | undefined;
 export function normalizeTarPath(name: string, strict?: false): string;
 export function normalizeTarPath(name: string, strict = false): string | undefined {
+  // Fast path for the common case (`./usr/bin/x`, `usr/bin/x`): nothing but a leading `./` to drop.
+  let plain = name;
+  while (plain.startsWith('./')) plain = plain.slice(2);
+  if (plain !== '' && plain[0] !== '/' && !plain.endsWith('/') && !plain.includes('//') && !DOT_SEGMENT.test(plain)) {
+    return plain;
+  }
   const out: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;

@@ -47,7 +47,7 @@ export function decodeTarHeader(block: Buffer): RawTarHeader | undefined {
   }
   let name = cString(block, 0, 100);
   // POSIX ustar ("ustar\0") has a name prefix; GNU ("ustar  \0") keeps other fields there.
-  if (block[257 + 5] === 0 && block.toString('latin1', 257, 262) === 'ustar' && block[345] !== 0) {
+  if (block[345] !== 0 && isPosixUstar(block)) {
     name = `${cString(block, 345, 155)}/${name}`;
   }
   const flag = block[156] ?? 0;
@@ -60,6 +60,11 @@ export function decodeTarHeader(block: Buffer): RawTarHeader | undefined {
     size: parseTarNumber(block, 124, 12),
     mode: parseTarNumber(block, 100, 8),
   };
+}
+
+/** Magic `ustar\0` at 257. */
+function isPosixUstar(b: Buffer): boolean {
+  return b[257] === 0x75 && b[258] === 0x73 && b[259] === 0x74 && b[260] === 0x61 && b[261] === 0x72 && b[262] === 0;
 }
 
 function rawTypeOf(flag: number): RawType {
