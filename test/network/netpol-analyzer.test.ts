@@ -21,11 +21,6 @@ import {
 
 const skip = sharedSkipReason(...CORPUS.split('/'));
 
-/** Features not modelled yet; runs needing them are reported as todo, never hidden. */
-function unsupported(run: RecordedRun): string | undefined {
-  return undefined;
-}
-
 /** Runs of supported features that still differ, with the reason (also listed in docs/conformance.md). */
 const KNOWN_DIFFERENCES: Record<string, string> = {};
 
@@ -52,7 +47,8 @@ describe('netpol-analyzer recorded runs (--compat netpol-analyzer)', { skip }, (
           const expected = readFileSync(join(dir, caseName, expectedFile), 'utf8');
           if (expected.includes('{ingress-controller}') && !run.category.startsWith('multi-network'))
             run.category = 'Ingress/Route';
-          const reason = unsupported(run) ?? KNOWN_DIFFERENCES[id];
+          // every recorded run is modelled; a difference needs a listed reason (counted as not supported)
+          const reason = KNOWN_DIFFERENCES[id];
           const key = `${run.category} | ${run.kind} | ${fmt}`;
           let ok = false;
           try {
