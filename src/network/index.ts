@@ -189,9 +189,7 @@ function exposureText(
   if (req.format === 'dot')
     return renderConnlist(conns, 'dot', { workloads: workloadsInScope(model, req), exposure: result, focusConnLabel });
   const rows =
-    req.format === 'json'
-      ? (JSON.parse(renderConnlist(conns, 'json', { focusConnLabel })) as unknown[])
-      : [];
+    req.format === 'json' ? (JSON.parse(renderConnlist(conns, 'json', { focusConnLabel })) as unknown[]) : [];
   return renderExposure(result, req.format, connlistText, rows);
 }
 
