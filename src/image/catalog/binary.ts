@@ -104,19 +104,27 @@ export class ElfScan implements FileScan {
       if (at < 6 || this.goCandidates.length >= MAX_GO_CANDIDATES) return;
       this.goCandidates.push(this.window(at - 6, GO_HEADER_WINDOW));
     });
-    this.s.watch(GO_SENTINEL_START, (at) => {
-      this.sentinel ??= this.window(at + 16, MAX_MODINFO);
-    });
+    this.s.watch(
+      GO_SENTINEL_START,
+      (at) => {
+        this.sentinel ??= this.window(at + 16, MAX_MODINFO);
+      },
+      [2, 6],
+    );
     this.s.watch(GO_VERSION_PREFIX, (at) => {
       if (this.versionCandidates.length < MAX_VERSION_CANDIDATES) {
         const from = Math.max(0, at - 1);
         this.versionCandidates.push({ at: at - from, c: this.window(from, 17) });
       }
     });
-    this.s.watch(DEP_SECTION, (at) => {
-      if (this.depNames.length < 16) this.depNames.push(at);
-      this.locateDep();
-    });
+    this.s.watch(
+      DEP_SECTION,
+      (at) => {
+        if (this.depNames.length < 16) this.depNames.push(at);
+        this.locateDep();
+      },
+      [1, DEP_SECTION.length],
+    );
   }
 
   push(chunk: Buffer): void {

@@ -19,6 +19,9 @@ export function captureComplete(c: Capture): boolean {
 
 interface Needle {
   bytes: Buffer;
+  /** The part searched for in whole chunks (a full match is then checked around it). */
+  key: Buffer;
+  keyAt: number;
   onMatch: (offset: number) => void;
 }
 
@@ -32,10 +35,17 @@ export class StreamScanner {
   private open: Capture[] = [];
   private readonly needles: Needle[] = [];
 
-  /** Calls `onMatch(offset)` for every occurrence of `bytes` (at most 32 bytes) in the file, in file order. */
-  watch(bytes: Buffer, onMatch: (offset: number) => void): void {
+  /**
+   * Calls `onMatch(offset)` for every occurrence of `bytes` (at most 32 bytes) in the file, in file order. `key`
+   * (start, end) picks the part of `bytes` that Buffer.indexOf looks for: its speed depends a lot on the needle
+   * (measured on 111 MB of binaries: a 16-byte needle ~65 ms, a 4-byte part of it ~13 ms; `.dep-v0\0` ~88 ms,
+   * `dep-v0\0` ~15 ms). Every hit of the key is checked against the whole of `bytes`, so the matches are the same.
+   */
+  watch(bytes: Buffer, onMatch: (offset: number) => void, key: [number, number] = [0, bytes.length]): void {
     if (bytes.length > CARRY + 1) throw new Error('needle too long');
-    this.needles.push({ bytes, onMatch });
+    const [start, end] = key;
+    if (start < 0 || end > bytes.length || end <= start) throw new Error('bad needle key');
+    this.needles.push({ bytes, key: bytes.subarray(start, end), keyAt: start, onMatch });
   }
 
   /**
@@ -70,7 +80,16 @@ export class StreamScanner {
         }
       }
       for (const n of this.needles) {
-        for (let at = chunk.indexOf(n.bytes); at !== -1; at = chunk.indexOf(n.bytes, at + 1)) n.onMatch(pos + at);
+        const { bytes, key, keyAt } = n;
+        const last = chunk.length - bytes.length;
+        for (let k = chunk.indexOf(key, keyAt); k !== -1; k = chunk.indexOf(key, k + 1)) {
+          const at = k - keyAt;
+          // Matches that straddle the chunk's edges are the boundary search's (above, or on the next push).
+          if (at > last) break;
+          if (key.length === bytes.length || chunk.compare(bytes, 0, bytes.length, at, at + bytes.length) === 0) {
+            n.onMatch(pos + at);
+          }
+        }
       }
     }
     // Captures registered while filling (from onComplete) are appended and filled in the same loop.
