@@ -19,12 +19,6 @@ import { Invalid, isObj, type PolicyProblem, parseNetworkPolicy, parseSelector, 
 export const PRIMARY_UDN_LABEL = 'k8s.ovn.org/primary-user-defined-network';
 const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 const POLICY_FOR_ANNOTATION = 'k8s.v1.cni.cncf.io/policy-for';
-export const MULTI_NETWORK_KINDS = [
-  'UserDefinedNetwork',
-  'ClusterUserDefinedNetwork',
-  'NetworkAttachmentDefinition',
-  'MultiNetworkPolicy',
-] as const;
 
 export type NetworkKind = 'pod' | 'udn' | 'cudn' | 'nad';
 
@@ -36,8 +30,6 @@ export interface NetworkSection {
   model: NetworkModel;
   /** The pods of the base model that take part, in the order of `model.pods`. */
   members: NetPod[];
-  /** (C)UDN: the user-defined network objects that make it. */
-  objects: LoadedObject[];
 }
 
 /** How netpol-analyzer names a network in headers: `primary UDN blue`, `secondary NAD y`; the pod network as given. */
@@ -452,7 +444,7 @@ export function layoutNetworks(snapshot: Snapshot, base: NetworkModel): MultiNet
       secondary: joined.sort().map((n) => `${n}[NAD]`),
     });
   }
-  for (const [key, g] of primaryGroups) {
+  for (const g of primaryGroups.values()) {
     const u = g.udn;
     const pods = reindex(g.pods, (p) => (u?.kind === 'udn' ? `${p.namespace}[udn]/${p.name}[${p.kind}]` : p.display));
     sections.push({
@@ -460,9 +452,7 @@ export function layoutNetworks(snapshot: Snapshot, base: NetworkModel): MultiNet
       name: u ? u.network : 'pod-network',
       model: new NetworkModel(pods, namespaces, base.networkPolicies, admins, base.options),
       members: g.pods,
-      objects: u ? [u.object] : [],
     });
-    void key;
   }
   const mnps = multiNetworkPolicies(snapshot, problems);
   for (const name of [...secondary.keys()].sort()) {
@@ -485,15 +475,9 @@ export function layoutNetworks(snapshot: Snapshot, base: NetworkModel): MultiNet
         ipblockMatchesPods: true,
       }),
       members: members.map((m) => m.pod),
-      objects: [],
     });
   }
   return { sections, mapping, problems };
-}
-
-/** Whether a snapshot has objects only the multi-network view analyses. */
-export function multiNetworkObjects(snapshot: Snapshot): LoadedObject[] {
-  return MULTI_NETWORK_KINDS.flatMap((k) => snapshot.ofKind(k));
 }
 
 /**
