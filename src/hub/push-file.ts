@@ -12,7 +12,13 @@ import {
   UsageError,
 } from '../core/index.js';
 import { toAsffFindings } from '../report/index.js';
-import { type SecurityHubSendReport, sendToSecurityHub } from '../vuln/index.js';
+import {
+  callerAccountId,
+  imageScanParts,
+  importImageScansToSecurityHub,
+  type SecurityHubSendReport,
+  sendToSecurityHub,
+} from '../vuln/index.js';
 import { pushFindings } from './client.js';
 import type { IngestSummary } from './store.js';
 
@@ -28,6 +34,8 @@ export interface PushFileOptions {
   endpoint?: string;
   /** Cluster name: ASFF resource ids and hub grouping. */
   cluster?: string;
+  /** Where the record of past Security Hub imports of image scans is kept (default: the user's cache dir). */
+  cacheDir?: string;
   /** Hub API token; default $RAMPART_HUB_TOKEN. */
   token?: string;
   toolVersion: string;
@@ -47,16 +55,35 @@ export async function pushFindingsFile(file: string, o: PushFileOptions): Promis
   if (o.to === 'securityhub') {
     const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     if (!region) throw new UsageError('--to securityhub needs --region (or $AWS_REGION)');
+    const now = o.now ?? new Date();
+    // The account: --aws-account-id, else $AWS_ACCOUNT_ID, else the caller's own (STS GetCallerIdentity).
+    const accountId = o.accountId || process.env.AWS_ACCOUNT_ID || (await callerAccountId({ region }));
+    const target = {
+      region,
+      accountId,
+      toolVersion: o.toolVersion,
+      ...(o.productArn ? { productArn: o.productArn } : {}),
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      ...(o.cluster ? { cluster: o.cluster } : {}),
+    };
+    if (result.command === 'image scan') {
+      // Image scans are imported image by image against the cache dir's record of the last import, as
+      // `image scan --securityhub` does: what a newer scan of the same image no longer has is archived.
+      const parts = imageScanParts(result);
+      const securityHub = await importImageScansToSecurityHub(
+        parts,
+        { ...target, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) },
+        now,
+      );
+      const findings = parts.reduce((n, p) => n + p.result.findings.filter(reportable).length, 0);
+      return { target: 'securityhub', file, findings, securityHub };
+    }
     const asff = toAsffFindings(result, {
       toolVersion: o.toolVersion,
-      now: o.now ?? new Date(),
+      now,
       color: false,
       showPassed: false,
-      aws: {
-        region,
-        ...(o.accountId ? { accountId: o.accountId } : {}),
-        ...(o.productArn ? { productArn: o.productArn } : {}),
-      },
+      aws: { region, accountId, ...(o.productArn ? { productArn: o.productArn } : {}) },
       ...(o.cluster ? { cluster: o.cluster } : {}),
     });
     const securityHub = await sendToSecurityHub(asff, { region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) });
@@ -71,6 +98,11 @@ export async function pushFindingsFile(file: string, o: PushFileOptions): Promis
     ...(o.token ? { token: o.token } : {}),
   });
   return { target: 'hub', file, findings: result.findings.length, origin: new URL(o.to).origin, hub };
+}
+
+/** What the ASFF writer exports (as `-o asff`): failing and unknown findings. */
+function reportable(f: Finding): boolean {
+  return f.status === 'fail' || f.status === 'unknown';
 }
 
 type Json = Record<string, unknown>;

@@ -12,7 +12,7 @@ import {
   UsageError,
 } from '../core/index.js';
 import { inventoryImage } from '../image/index.js';
-import { toAsffFindings } from '../report/index.js';
+import { asffTarget, toAsffFindings, type WriterContext } from '../report/index.js';
 import { AdvisoryDb, advisoryDbPath, type DbStatus } from './db.js';
 import { type ImportReport, importPath } from './import.js';
 import { inventoryFromSbom } from './sbom.js';
@@ -160,7 +160,12 @@ export async function runImageScan(target: string, options: ImageScanRun = {}): 
     if (options.store !== false) out.change = store.record(inventory, result.findings, options.now);
     if (options.securityHub) {
       options.onProgress?.('Security Hub: importing findings');
-      out.securityHub = await importScanToSecurityHub(store, inventory, result, options.securityHub, options.now);
+      out.securityHub = await importToSecurityHub(
+        store,
+        [{ key: imageKey(inventory), result }],
+        options.securityHub,
+        options.now ?? new Date(),
+      );
     }
   } finally {
     store.close();
@@ -174,15 +179,62 @@ function laterThan(previous: unknown, now: Date): string {
   return new Date(Number.isNaN(before) || before < now.getTime() ? now.getTime() : before + 1).toISOString();
 }
 
-async function importScanToSecurityHub(
-  store: ScanStore,
-  inventory: ImageInventory,
-  result: ScanResult,
-  target: SecurityHubTarget,
+/** The findings of one scanned image, keyed as the scan store keys images (manifest digest, else reference). */
+export interface ImageScanPart {
+  key: string;
+  result: ScanResult;
+}
+
+/** `image scan` writes `reference@digest` as its target when the digest is known: the image's key then. */
+function keyOfTarget(target: string): string {
+  return /@(sha256:[a-f0-9]{64})$/.exec(target)?.[1] ?? target;
+}
+
+/**
+ * Splits a saved `image scan` result into its images: every target (so that an image whose newer scan found
+ * nothing still closes what it had) and the image of every finding. Findings on other resources are left out.
+ */
+export function imageScanParts(result: ScanResult): ImageScanPart[] {
+  const parts = new Map<string, Finding[]>();
+  for (const target of result.targets) if (!parts.has(keyOfTarget(target))) parts.set(keyOfTarget(target), []);
+  for (const f of result.findings) {
+    if (f.resource.type !== 'image') continue;
+    const key = f.resource.digest ?? f.resource.reference;
+    const list = parts.get(key);
+    if (list) list.push(f);
+    else parts.set(key, [f]);
+  }
+  return [...parts].map(([key, findings]) => ({ key, result: { ...result, targets: [key], findings } }));
+}
+
+/**
+ * Imports image scan results into Security Hub CSPM, image by image against what the scan store in the cache dir
+ * says was last imported ACTIVE for that image and product: findings seen before keep their CreatedAt and
+ * FirstObservedAt and get a strictly newer UpdatedAt; findings of the previous import that this scan no longer has
+ * are re-imported with RecordState ARCHIVED. The store is updated in one SQLite transaction after the import, only
+ * for findings Security Hub accepted (a failed archive is tried again next time).
+ */
+export async function importImageScansToSecurityHub(
+  parts: ImageScanPart[],
+  target: SecurityHubTarget & { cacheDir?: string; cluster?: string },
   now: Date = new Date(),
 ): Promise<SecurityHubSendReport> {
-  const accountId = target.accountId ?? (await callerAccount(target));
-  const current = toAsffFindings(result, {
+  const store = ScanStore.open(resolveCacheDir(target.cacheDir));
+  try {
+    return await importToSecurityHub(store, parts, target, now);
+  } finally {
+    store.close();
+  }
+}
+
+async function importToSecurityHub(
+  store: ScanStore,
+  parts: ImageScanPart[],
+  target: SecurityHubTarget & { cluster?: string },
+  now: Date,
+): Promise<SecurityHubSendReport> {
+  const accountId = target.accountId ?? (await callerAccountId(target));
+  const context: WriterContext = {
     toolVersion: target.toolVersion,
     now,
     color: false,
@@ -193,36 +245,51 @@ async function importScanToSecurityHub(
       ...(target.partition ? { partition: target.partition } : {}),
       ...(target.productArn ? { productArn: target.productArn } : {}),
     },
+    ...(target.cluster ? { cluster: target.cluster } : {}),
+  };
+  // The product ARN the findings go under (the account's default product unless given): part of the store's key.
+  const { productArn } = asffTarget(context);
+  const images = parts.map((part) => {
+    const current = toAsffFindings(part.result, context);
+    const previous = store.securityHubActive(part.key, productArn);
+    for (const f of current) {
+      const before = previous.get(String(f.Id));
+      if (!before) continue;
+      f.CreatedAt = before.CreatedAt;
+      f.FirstObservedAt = before.FirstObservedAt ?? before.CreatedAt;
+      f.UpdatedAt = laterThan(before.UpdatedAt, now);
+    }
+    const currentIds = new Set(current.map((f) => String(f.Id)));
+    const archived = [...previous.values()]
+      .filter((f) => !currentIds.has(String(f.Id)))
+      .map((f): Record<string, unknown> => ({ ...f, RecordState: 'ARCHIVED', UpdatedAt: laterThan(f.UpdatedAt, now) }));
+    return { key: part.key, current, archived };
   });
-  const productArn =
-    target.productArn ??
-    `arn:${target.partition ?? 'aws'}:securityhub:${target.region}:${accountId}:product/${accountId}/default`;
-  const key = imageKey(inventory);
-  const previous = store.securityHubActive(key, productArn);
-  for (const f of current) {
-    const before = previous.get(String(f.Id));
-    if (!before) continue;
-    f.CreatedAt = before.CreatedAt;
-    f.FirstObservedAt = before.FirstObservedAt ?? before.CreatedAt;
-    f.UpdatedAt = laterThan(before.UpdatedAt, now);
-  }
-  const currentIds = new Set(current.map((f) => String(f.Id)));
-  const archived = [...previous.values()]
-    .filter((f) => !currentIds.has(String(f.Id)))
-    .map((f): Record<string, unknown> => ({ ...f, RecordState: 'ARCHIVED', UpdatedAt: laterThan(f.UpdatedAt, now) }));
-  const report = await sendToSecurityHub([...current, ...archived], target);
-  const failed = new Set(report.failed.map((f) => f.id));
-  store.securityHubImported(
-    key,
-    productArn,
-    current.filter((f) => !failed.has(String(f.Id))),
-    archived.filter((f) => !failed.has(String(f.Id))).map((f) => String(f.Id)),
+  const report = await sendToSecurityHub(
+    images.flatMap((i) => [...i.current, ...i.archived]),
+    target,
   );
+  const failed = new Set(report.failed.map((f) => f.id));
+  for (const i of images) {
+    store.securityHubImported(
+      i.key,
+      productArn,
+      i.current.filter((f) => !failed.has(String(f.Id))),
+      i.archived.filter((f) => !failed.has(String(f.Id))).map((f) => String(f.Id)),
+    );
+  }
   return report;
 }
 
-/** The default product ARN names the calling account, and Security Hub rejects findings for any other. */
-async function callerAccount(target: SecurityHubTarget): Promise<string> {
+/**
+ * The calling account (STS GetCallerIdentity): the default product ARN names it, and Security Hub rejects findings
+ * for any other. The STS endpoint is AWS's unless $AWS_ENDPOINT_URL_STS (or $AWS_ENDPOINT_URL) names another, as
+ * the AWS SDK reads them.
+ */
+export async function callerAccountId(target: {
+  region: string;
+  credentials?: SecurityHubSendOptions['credentials'];
+}): Promise<string> {
   const sts = new STSClient({
     region: target.region,
     ...(target.credentials ? { credentials: target.credentials } : {}),
@@ -234,7 +301,7 @@ async function callerAccount(target: SecurityHubTarget): Promise<string> {
   } catch (err) {
     throw new RampartError(
       'auth',
-      `--securityhub: cannot tell the AWS account (STS GetCallerIdentity: ${(err as Error).message}); pass --aws-account-id`,
+      `Security Hub: cannot tell the AWS account (STS GetCallerIdentity: ${(err as Error).message}); pass --aws-account-id`,
     );
   } finally {
     sts.destroy();

@@ -210,7 +210,10 @@ export function scanInventory(inv: ImageInventory, db: AdvisoryDb, options: Vuln
   const outcome = matchInventory(inv, db);
   return {
     command: 'image scan',
-    targets: [inv.reference],
+    // With its digest: a saved result then says which image it was, even when nothing was found in it.
+    targets: [
+      inv.digest && !inv.reference.endsWith(`@${inv.digest}`) ? `${inv.reference}@${inv.digest}` : inv.reference,
+    ],
     findings: findingsFromMatches(inv, outcome, options),
     errors: inv.problems.map((p) => ({
       message: p.message,

@@ -3,16 +3,19 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ScanResult } from '../../src/core/index.js';
+import { makeFinding, type ScanResult } from '../../src/core/index.js';
 import { startHub } from '../../src/hub/index.js';
 import { inventoryImage, toCycloneDx, toSpdx } from '../../src/image/index.js';
+import { writeJson } from '../../src/report/index.js';
 import {
   batchFindings,
+  imageScanParts,
   importAdvisories,
   rescanStoredImages,
   runImageScan,
   toCycloneDxWithVulnerabilities,
 } from '../../src/vuln/index.js';
+import { startFakeAws } from '../access/support/aws-server.js';
 import { runCliAsync } from '../support/cli.js';
 import { compileSchemaFile, schemaErrors } from '../support/schemas.js';
 import { type SecurityHubStandIn, startSecurityHubStandIn } from '../support/securityhub.js';
@@ -47,6 +50,29 @@ after(async () => {
   for (const s of standIns) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** An OpenVEX document saying the bookworm rootfs's libexpat1 is not affected by CVE-2023-52425. */
+function writeExpatVex(path: string): string {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.invalid/vex/1',
+      author: 'test',
+      timestamp: '2026-11-27T00:00:00Z',
+      version: 1,
+      statements: [
+        {
+          vulnerability: { name: 'CVE-2023-52425' },
+          products: [{ '@id': 'pkg:deb/debian/libexpat1' }, { '@id': 'pkg:deb/debian/libexpat1-dev' }],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+        },
+      ],
+    }),
+  );
+  return path;
+}
 
 test('CLI image scan --securityhub against a local HTTP server speaking the Security Hub REST/JSON wire format: batches ≤ 100, ASFF schema-valid, throttling and FailedFindings retried, vanished findings re-imported ARCHIVED', {
   skip,
@@ -96,25 +122,7 @@ test('CLI image scan --securityhub against a local HTTP server speaking the Secu
 
   // Second scan: a VEX statement suppresses the expat finding, so it is closed in Security Hub as ARCHIVED with a
   // newer UpdatedAt and its original CreatedAt; the rest are updated in place.
-  const vex = join(dir, 'expat.openvex.json');
-  writeFileSync(
-    vex,
-    JSON.stringify({
-      '@context': 'https://openvex.dev/ns/v0.2.0',
-      '@id': 'https://example.invalid/vex/1',
-      author: 'test',
-      timestamp: '2026-11-27T00:00:00Z',
-      version: 1,
-      statements: [
-        {
-          vulnerability: { name: 'CVE-2023-52425' },
-          products: [{ '@id': 'pkg:deb/debian/libexpat1' }, { '@id': 'pkg:deb/debian/libexpat1-dev' }],
-          status: 'not_affected',
-          justification: 'vulnerable_code_not_in_execute_path',
-        },
-      ],
-    }),
-  );
+  const vex = writeExpatVex(join(dir, 'expat.openvex.json'));
   const second = await runCliAsync([...args, '--vex', vex], { env });
   assert.equal(second.status, 0, second.stderr);
   assert.match(second.stderr, /since the last scan of this image: 0 new, 1 resolved/);
@@ -123,6 +131,112 @@ test('CLI image scan --securityhub against a local HTTP server speaking the Secu
   assert.equal(archived?.RecordState, 'ARCHIVED');
   assert.equal(archived?.CreatedAt, expatAsff?.CreatedAt);
   assert.ok(String(archived?.UpdatedAt) > String(expatAsff?.UpdatedAt));
+});
+
+test('CLI hub push --to securityhub of saved image scans, against local HTTP servers speaking the Security Hub REST/JSON and STS Query wire formats: account from STS GetCallerIdentity, ASFF schema-valid, findings gone from a newer scan of the image re-imported ARCHIVED', {
+  skip,
+}, async () => {
+  const saved = async (name: string, vexFiles?: string[]) => {
+    const out = await runImageScan(`dir:${root}`, { cacheDir: cache, store: false, ...(vexFiles ? { vexFiles } : {}) });
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      writeJson(out.result, { toolVersion: 'test', now: new Date(), color: false, showPassed: false }),
+    );
+    return { file, result: out.result };
+  };
+  const first = await saved('push-1.json');
+  const second = await saved('push-2.json', [writeExpatVex(join(dir, 'push.openvex.json'))]);
+  // A newer scan that found nothing: the saved result still names its image (the target), so all is closed.
+  const clean = join(dir, 'push-3.json');
+  writeFileSync(clean, JSON.stringify({ ...JSON.parse(readFileSync(second.file, 'utf8')), findings: [] }));
+  const failing = first.result.findings.filter((f) => f.status === 'fail' || f.status === 'unknown');
+  const expat = failing.find(
+    (f) => f.ruleId === 'CVE-2023-52425' && f.evidence?.packages === 'libexpat1, libexpat1-dev',
+  );
+  assert.ok(expat);
+
+  const hub = await startSecurityHubStandIn();
+  standIns.push(hub);
+  const sts = await startFakeAws({});
+  // The record of past imports lives in this push's own cache dir (not the one the scans above used).
+  const pushEnv = {
+    ...env,
+    RAMPART_CACHE_DIR: join(dir, 'push-cache'),
+    AWS_ACCOUNT_ID: '',
+    AWS_ENDPOINT_URL_STS: sts.url,
+  };
+  const push = (file: string) =>
+    runCliAsync(
+      ['hub', 'push', file, '--to', 'securityhub', '--region', 'eu-west-1', '--securityhub-endpoint', hub.url],
+      {
+        env: pushEnv,
+      },
+    );
+  try {
+    const one = await push(first.file);
+    assert.equal(one.status, 0, one.stderr);
+    assert.match(
+      one.stdout,
+      new RegExp(
+        `Security Hub: ${failing.length} of ${failing.length} findings imported, \\d+ requests, 1 re-sent, 0 failed\n`,
+      ),
+    );
+    assert.ok(sts.requests.some((r) => r.method === 'POST' && r.body.includes('Action=GetCallerIdentity')));
+    const created = hub.stored.get(`rampart/${expat.id}`);
+    assert.equal(created?.RecordState, 'ACTIVE');
+    assert.equal(created?.AwsAccountId, '111122223333', 'the account STS named');
+    assert.equal(created?.ProductArn, 'arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default');
+
+    const two = await push(second.file);
+    assert.equal(two.status, 0, two.stderr);
+    assert.match(
+      two.stdout,
+      new RegExp(`${failing.length - 1} of ${failing.length - 1} findings imported, .*, 1 archived`),
+    );
+    const archived = hub.stored.get(`rampart/${expat.id}`);
+    assert.equal(archived?.RecordState, 'ARCHIVED');
+    assert.equal(archived?.CreatedAt, created?.CreatedAt, 'CreatedAt kept');
+    assert.ok(String(archived?.UpdatedAt) > String(created?.UpdatedAt), 'UpdatedAt strictly newer');
+    const other = failing.find((f) => f.id !== expat.id);
+    assert.equal(hub.stored.get(`rampart/${other?.id}`)?.RecordState, 'ACTIVE');
+
+    const three = await push(clean);
+    assert.equal(three.status, 0, three.stderr);
+    assert.match(three.stdout, new RegExp(`0 of 0 findings imported, .*, ${failing.length - 1} archived`));
+    assert.deepEqual(
+      [...new Set([...hub.stored.values()].map((f) => f.RecordState))],
+      ['ARCHIVED'],
+      'everything the image had is closed',
+    );
+    assert.deepEqual(hub.invalid, [], 'every finding, ACTIVE or ARCHIVED, passes the ASFF schema');
+  } finally {
+    await sts.close();
+  }
+});
+
+test('imageScanParts: a saved image scan splits into its images; a clean image is keyed by the digest in its target', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const finding = makeFinding({
+    ruleId: 'CVE-2026-0001',
+    title: 'hand-written',
+    severity: 'HIGH',
+    status: 'fail',
+    resource: { type: 'image', reference: 'dir:/x', package: { name: 'bash' } },
+  });
+  const parts = imageScanParts({
+    command: 'image scan',
+    targets: [`registry.example/app:1@${digest}`, 'dir:/x'],
+    findings: [finding],
+    errors: [],
+  });
+  assert.deepEqual(
+    parts.map((p) => [p.key, p.result.targets, p.result.findings.length]),
+    [
+      [digest, [digest], 0],
+      ['dir:/x', ['dir:/x'], 1],
+    ],
+  );
 });
 
 test('Security Hub batching: ≤ 100 findings per call, findings over 240 KB rejected up front', () => {

@@ -19,16 +19,21 @@ export function register(program: Command): void {
     .argument('<findings.json>', 'the -o json output of any rampart command (image scan, audit, lint, …)')
     .requiredOption('--to <target>', '"securityhub" (BatchImportFindings) or a hub URL (token from $RAMPART_HUB_TOKEN)')
     .option('--region <region>', 'Security Hub Region (default $AWS_REGION)')
-    .option('--aws-account-id <id>', 'Security Hub: 12-digit account the findings belong to (default $AWS_ACCOUNT_ID)')
+    .option(
+      '--aws-account-id <id>',
+      "Security Hub: 12-digit account the findings belong to (default $AWS_ACCOUNT_ID, else the caller's, from STS)",
+    )
     .option('--product-arn <arn>', "Security Hub product ARN (default: the account's own default product)")
     .option('--securityhub-endpoint <url>', 'Security Hub endpoint (default: AWS)')
     .option('--cluster <name>', 'cluster name: ASFF resource ids and hub grouping')
     .addHelpText(
       'after',
-      '\nExamples:\n  rampart image scan oci:build/app -o json --output-file app.json --fail-on never\n  rampart hub push app.json --to securityhub --region eu-west-1 --aws-account-id 111122223333\n  RAMPART_HUB_TOKEN=… rampart hub push audit.json --to https://hub.example:8080 --cluster prod',
+      '\nImage scan results are imported image by image: a finding the previous push (or `image scan --securityhub`) of\nthe same image digest had and this scan has not is re-imported ARCHIVED (state kept in the cache dir).\n\nExamples:\n  rampart image scan oci:build/app -o json --output-file app.json --fail-on never\n  rampart hub push app.json --to securityhub --region eu-west-1 --aws-account-id 111122223333\n  RAMPART_HUB_TOKEN=… rampart hub push audit.json --to https://hub.example:8080 --cluster prod',
     )
-    .action(async (file: string, opts: HubPushOptions) => {
+    .action(async (file: string, opts: HubPushOptions, cmd: Command) => {
+      const { cacheDir } = cmd.optsWithGlobals() as { cacheDir?: string };
       const report = await pushFindingsFile(file, {
+        ...(cacheDir ? { cacheDir } : {}),
         to: opts.to,
         toolVersion: TOOL_VERSION,
         ...(opts.region ? { region: opts.region } : {}),
@@ -40,7 +45,7 @@ export function register(program: Command): void {
       if (report.target === 'securityhub') {
         const s = report.securityHub;
         process.stdout.write(
-          `Security Hub: ${s.imported} of ${report.findings} findings imported, ${s.requests} requests, ${s.retried} re-sent, ${s.failed.length} failed\n`,
+          `Security Hub: ${s.imported - s.archived} of ${report.findings} findings imported, ${s.requests} requests, ${s.retried} re-sent, ${s.failed.length} failed${s.archived > 0 ? `, ${s.archived} archived (gone from the newer scan of their image)` : ''}\n`,
         );
         for (const f of s.failed) {
           process.stderr.write(`  failed: ${f.id}: ${f.errorCode ?? 'error'} ${f.errorMessage ?? ''}\n`);
