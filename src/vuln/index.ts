@@ -318,7 +318,11 @@ export interface RescanReport {
  * `rampart image rescan --all`: matches every stored SBOM against the current advisory DB, without reading any
  * image, and reports what is new and what was resolved since each image's last scan.
  */
-export function rescanStoredImages(options: { cacheDir?: string; now?: Date } & VulnScanOptions = {}): RescanReport {
+export function rescanStoredImages(
+  options: { cacheDir?: string; now?: Date; vexFiles?: string[] } & VulnScanOptions = {},
+): RescanReport {
+  // Read before anything is opened or stored: a bad VEX file fails the rescan without recording anything.
+  const vex = options.vexFiles?.flatMap((f) => loadVex(f));
   const cacheDir = resolveCacheDir(options.cacheDir);
   const db = openExistingAdvisoryDb(cacheDir);
   const store = ScanStore.open(cacheDir);
@@ -326,11 +330,21 @@ export function rescanStoredImages(options: { cacheDir?: string; now?: Date } & 
     const changes: ScanChange[] = [];
     const findings: Finding[] = [];
     for (const image of store.images()) {
-      const r = scanInventory(image.inventory, db, options);
+      const r = scanInventory(image.inventory, db, {
+        ...options,
+        ...(vex ? { vex: [...(options.vex ?? []), ...vex] } : {}),
+      });
       const change = store.record(image.inventory, r.findings, options.now);
       changes.push(change);
       findings.push(...change.added);
+      const current = new Map(r.findings.map((f) => [f.id, f]));
       for (const f of change.resolved) {
+        // Suppressed by a VEX statement of this rescan: reported as such (skipped, with the statement's reason).
+        const suppressed = current.get(f.id);
+        if (suppressed?.status === 'skipped') {
+          findings.push({ ...suppressed, evidence: { ...(suppressed.evidence ?? {}), change: 'resolved' } });
+          continue;
+        }
         findings.push({
           ...f,
           status: 'pass',

@@ -345,6 +345,70 @@ test('image rescan --all: a newer advisory DB yields new and resolved findings f
   );
 });
 
+test('CLI image rescan --all --vex: a stored finding a VEX statement declares not_affected is reported resolved, skipped with the statement as reason', {
+  skip,
+}, async () => {
+  const own = join(dir, 'rescan-vex-cache');
+  const feed = join(dir, 'rescan-vex-feed');
+  mkdirSync(feed);
+  writeFileSync(
+    join(feed, 'TEST-RESCAN-VEX.json'),
+    JSON.stringify({
+      id: 'TEST-RESCAN-VEX',
+      modified: '2026-11-27T00:00:00Z',
+      summary: 'hand-written record for the rescan --vex test',
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: 'bash' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '5.2.15-9' }] }],
+        },
+      ],
+    }),
+  );
+  importAdvisories([feed], own);
+  const first = await runImageScan(`dir:${root}`, { cacheDir: own });
+  assert.deepEqual(
+    first.result.findings.filter((f) => f.status === 'fail').map((f) => f.ruleId),
+    ['TEST-RESCAN-VEX'],
+  );
+  const vex = join(dir, 'bash.openvex.json');
+  writeFileSync(
+    vex,
+    JSON.stringify({
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.invalid/vex/bash',
+      author: 'test',
+      timestamp: '2026-11-28T00:00:00Z',
+      version: 1,
+      statements: [
+        {
+          vulnerability: { name: 'TEST-RESCAN-VEX' },
+          products: [{ '@id': 'pkg:deb/debian/bash' }],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+        },
+      ],
+    }),
+  );
+  const cli = await runCliAsync(['image', 'rescan', '--all', '--vex', vex, '-o', 'json', '--fail-on', 'never'], {
+    env: { RAMPART_CACHE_DIR: own },
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stderr, /: 0 new, 1 resolved/);
+  const out = JSON.parse(cli.stdout) as ScanResult;
+  const resolved = out.findings.find((f) => f.ruleId === 'TEST-RESCAN-VEX');
+  assert.equal(resolved?.status, 'skipped');
+  assert.match(String(resolved?.reason), /VEX not_affected \(vulnerable_code_not_in_execute_path\)/);
+  assert.equal(resolved?.evidence?.change, 'resolved');
+
+  const badVex = join(dir, 'bad.openvex.json');
+  writeFileSync(badVex, '{"statements": 1}');
+  const bad = await runCliAsync(['image', 'rescan', '--all', '--vex', badVex], { env: { RAMPART_CACHE_DIR: own } });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.ok(bad.stderr.includes(badVex), bad.stderr);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
 test('CLI image scan --push sends the findings to a real Rampart hub on loopback', { skip }, async () => {
   const hubCache = join(dir, 'hub-cache');
   const hub = await startHub({ cacheDir: hubCache, port: 0, auth: false, version: '0.0.0-test', rematchIntervalMs: 0 });

@@ -133,9 +133,13 @@ export function registerImageScan(program: Command): void {
     .option('--all', 'every image scanned before (required: selecting single images is not supported yet)')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fixed version yet')
     .option('--severity <level>', 'only report findings at or above CRITICAL|HIGH|MEDIUM|LOW|INFO')
-    .addHelpText('after', '\nExample:\n  rampart db update && rampart image rescan --all');
+    .option('--vex <files...>', 'OpenVEX 0.2 or CycloneDX VEX documents: not_affected/fixed suppress, reason kept')
+    .addHelpText('after', '\nExample:\n  rampart db update && rampart image rescan --all --vex app.openvex.json');
   addFindingOptions(rescan).action(
-    async (opts: FindingOptions & { all?: boolean; ignoreUnfixed?: boolean; severity?: string }, cmd: Command) => {
+    async (
+      opts: FindingOptions & { all?: boolean; ignoreUnfixed?: boolean; severity?: string; vex?: string[] },
+      cmd: Command,
+    ) => {
       if (!opts.all) throw new UsageError('image rescan: pass --all (every stored image is re-matched)');
       const minSeverity = minSeverityOf(opts.severity);
       const { rescanStoredImages } = await loadVuln();
@@ -143,6 +147,7 @@ export function registerImageScan(program: Command): void {
         cacheDir: cacheDirOf(cmd),
         ignoreUnfixed: opts.ignoreUnfixed === true,
         ...(minSeverity ? { minSeverity } : {}),
+        ...(opts.vex ? { vexFiles: opts.vex } : {}),
       });
       for (const c of report.changes) {
         process.stderr.write(`${c.reference}: ${c.added.length} new, ${c.resolved.length} resolved\n`);
