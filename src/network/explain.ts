@@ -119,14 +119,28 @@ export interface CheckResult {
   from: string;
   to: string;
   port?: { protocol: Protocol; port: number };
+  /** The pod-network verdict (what the policies say). */
   allowed: boolean;
+  /**
+   * `unknown` when an endpoint lives where the model does not reach (a namespace on a primary user-defined network):
+   * the policies' verdict is shown, but it is not the answer.
+   */
+  verdict: 'allowed' | 'denied' | 'unknown';
+  unknownReason?: string;
   /** What is allowed overall between the two (all ports). */
   allowedConns: string;
   parts: ExplainedPart[];
 }
 
 /** `netpol check`: one connection, allowed or denied, with the deciding policies in both directions. */
-export function checkConnection(model: NetworkModel, from: string, to: string, port?: string): CheckResult {
+export function checkConnection(
+  model: NetworkModel,
+  from: string,
+  to: string,
+  port?: string,
+  /** Namespaces off the pod network (primary user-defined networks), with what moved them. */
+  offPodNetwork: ReadonlyMap<string, string> = new Map(),
+): CheckResult {
   const src = resolveEndpoint(model, from, '--from');
   const dst = resolveEndpoint(model, to, '--to');
   if (src.endpoint.type === 'ip' && dst.endpoint.type === 'ip')
@@ -141,12 +155,30 @@ export function checkConnection(model: NetworkModel, from: string, to: string, p
       .map((x) => ({ ...x, conns: x.conns.intersect(one) }));
   }
   const allowed = p ? v.allowed.contains(p.protocol, p.port) : !v.allowed.isEmpty();
-  return { from: src.name, to: dst.name, port: p, allowed, allowedConns: v.allowed.toString(), parts };
+  const isolated = [src, dst]
+    .map((e) => (e.endpoint.type === 'pod' ? e.endpoint.pod.namespace : undefined))
+    .flatMap((ns) => (ns !== undefined && offPodNetwork.has(ns) ? [`${ns} (${offPodNetwork.get(ns)})`] : []));
+  const unknownReason = isolated.length
+    ? `namespace ${[...new Set(isolated)].join(' and ')} is on a primary user-defined network, which only --compat netpol-analyzer --multiple-networks analyses; the policies alone would say ${allowed ? 'allowed' : 'denied'}`
+    : undefined;
+  return {
+    from: src.name,
+    to: dst.name,
+    port: p,
+    allowed,
+    verdict: unknownReason ? 'unknown' : allowed ? 'allowed' : 'denied',
+    ...(unknownReason ? { unknownReason } : {}),
+    allowedConns: v.allowed.toString(),
+    parts,
+  };
 }
 
 export function renderCheck(r: CheckResult): string {
   const what = r.port ? `${r.port.protocol} ${r.port.port}` : 'any connection';
-  const head = `${r.allowed ? 'ALLOWED' : 'DENIED'}: ${r.from} => ${r.to} on ${what} (allowed overall: ${r.allowedConns})`;
+  const head =
+    r.verdict === 'unknown'
+      ? `UNKNOWN: ${r.from} => ${r.to} on ${what}: ${r.unknownReason}`
+      : `${r.allowed ? 'ALLOWED' : 'DENIED'}: ${r.from} => ${r.to} on ${what} (allowed overall: ${r.allowedConns})`;
   return `${head}\n${renderExplanation(r.from, r.to, r.parts).split('\n').slice(1).join('\n')}`;
 }
 

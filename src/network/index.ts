@@ -22,7 +22,7 @@ import {
   workloadMatches,
 } from './matrix.js';
 import type { NetPod } from './model.js';
-import { layoutNetworks, multiNetworkNotices } from './multinetwork.js';
+import { layoutNetworks, multiNetworkNotices, primaryNetworkNamespaces } from './multinetwork.js';
 import { multiNetworkMatrix } from './multinetwork-report.js';
 import type { PolicyProblem } from './parse.js';
 
@@ -222,16 +222,17 @@ function problemLines(snapshot: Snapshot, problems: PolicyProblem[], notices = t
 export function netpolCheck(req: CommonRequest & { from: string; to: string; port?: string; format: 'txt' | 'json' }): {
   text: string;
   allowed: boolean;
+  verdict: 'allowed' | 'denied' | 'unknown';
   problems: MatrixReport['problems'];
 } {
   const snapshot = loadSnapshot(req.paths);
   const net = buildNetwork(snapshot, { ipblockMatchesPods: req.ipblockMatchesPods, cni: req.cni });
-  const r = checkConnection(net.model, req.from, req.to, req.port);
+  const r = checkConnection(net.model, req.from, req.to, req.port, primaryNetworkNamespaces(snapshot));
   const text =
     req.format === 'json'
       ? JSON.stringify({ ...r, parts: r.parts.map((p) => ({ ...p, conns: p.conns.toString() })) }, null, 2)
       : renderCheck(r);
-  return { text, allowed: r.allowed, problems: problemLines(snapshot, net.problems) };
+  return { text, allowed: r.allowed, verdict: r.verdict, problems: problemLines(snapshot, net.problems) };
 }
 
 /** `rampart netpol explain`: for each pair, which policy and rule allows or denies each connection. */

@@ -195,6 +195,20 @@ function readUdns(snapshot: Snapshot, problems: PolicyProblem[]): Udn[] {
   return out;
 }
 
+/**
+ * Namespaces that a primary UserDefinedNetwork or ClusterUserDefinedNetwork takes off the cluster pod network, with
+ * the object that does so (`UserDefinedNetwork ns/name`). The native engine models only the pod network, so a
+ * verdict for a pod there is unknown.
+ */
+export function primaryNetworkNamespaces(snapshot: Snapshot): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const u of readUdns(snapshot, []))
+    for (const ns of u.namespaces)
+      if (!out.has(ns))
+        out.set(ns, `${u.object.kind} ${u.kind === 'udn' ? `${u.object.namespace}/` : ''}${u.object.name}`);
+  return out;
+}
+
 /** One secondary attachment request: NAD `namespace/name`, with the addresses asked for (static IPAM). */
 interface Attachment {
   namespace: string;

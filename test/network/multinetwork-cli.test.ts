@@ -54,3 +54,18 @@ test('--multiple-networks needs --compat netpol-analyzer; the native matrix says
   assert.equal(native.status, 0, native.stderr);
   assert.match(native.stderr, /warning: .*UserDefinedNetwork tenant\/tenant-net: kind: .*unknown/);
 });
+
+test('native netpol check into a primary UDN namespace is UNKNOWN (exit 3), never ALLOWED; pod-network pairs are answered', () => {
+  const into = runCli(['netpol', 'check', dir, '--from', 'shop/web', '--to', 'tenant/app', '--port', '80/TCP']);
+  assert.equal(into.status, 3, into.stderr);
+  assert.match(
+    into.stdout,
+    /^UNKNOWN: shop\/web\[Pod\] => tenant\/app\[Pod\] on TCP 80: namespace tenant \(UserDefinedNetwork tenant\/tenant-net\) is on a primary user-defined network, .*the policies alone would say allowed/,
+  );
+  const json = runCli(['netpol', 'check', dir, '--from', 'tenant/app', '--to', '10.0.0.1', '-o', 'json']);
+  assert.equal(json.status, 3, json.stderr);
+  assert.equal(JSON.parse(json.stdout).verdict, 'unknown');
+  const podNetwork = runCli(['netpol', 'check', dir, '--from', 'shop/web', '--to', '10.0.0.1']);
+  assert.equal(podNetwork.status, 0, podNetwork.stderr);
+  assert.match(podNetwork.stdout, /^ALLOWED: /);
+});

@@ -135,7 +135,9 @@ export function register(program: Command): void {
 
   netpol
     .command('check')
-    .description('is one connection allowed? the deciding policies and rules in both directions (exit 1 when denied)')
+    .description(
+      'is one connection allowed? the deciding policies and rules in both directions (exit 1 when denied, 3 when unknown)',
+    )
     .argument('<paths...>', 'snapshot files or directories')
     .requiredOption('--from <ref>', 'source: workload (name, ns/name) or IP address')
     .requiredOption('--to <ref>', 'destination: workload (name, ns/name) or IP address')
@@ -173,7 +175,8 @@ export function register(program: Command): void {
         });
         printProblems(r.problems);
         writeText(withEol(r.text), o.outputFile);
-        process.exitCode = r.allowed ? 0 : 1;
+        // 3 for unknown: a script testing `netpol check` for success never reads it as allowed.
+        process.exitCode = r.verdict === 'allowed' ? 0 : r.verdict === 'denied' ? 1 : 3;
       },
     );
 
