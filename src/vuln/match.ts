@@ -202,9 +202,13 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   // Advisories already decided for the package at hand (one advisory may list a package twice, or under both its
   // binary and source name): one set, emptied per package.
   const seen = new Set<number>();
-  for (const { p, key } of keyed) {
+  // Index loops: this runs once per installed package and advisory entry, and an iterator (or an empty array for
+  // the many names without advisories) per step showed up in allocation profiles.
+  for (let k = 0; k < keyed.length; k++) {
+    const { p, key } = keyed[k] as (typeof keyed)[number];
     if (seen.size > 0) seen.clear();
-    for (const ecosystem of key.ecosystems) {
+    for (let e = 0; e < key.ecosystems.length; e++) {
+      const ecosystem = key.ecosystems[e] as string;
       const byName = entries.get(ecosystem);
       if (!byName) continue;
       let scheme = schemes.get(ecosystem);
@@ -214,8 +218,11 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
         scheme = plain ? withParsedCache(plain) : undefined;
         schemes.set(ecosystem, scheme);
       }
-      for (const name of key.names) {
-        for (const entry of byName.get(name) ?? []) {
+      for (let n = 0; n < key.names.length; n++) {
+        const list = byName.get(key.names[n] as string);
+        if (!list) continue;
+        for (let i = 0; i < list.length; i++) {
+          const entry = list[i] as AffectedEntry;
           if (seen.has(entry.advisoryRowid)) continue;
           const verdict = evaluateAffected(key.version, entry.affected, scheme);
           if (!verdict.affected) {

@@ -145,28 +145,25 @@ export function evaluateAffected(
   scheme: VersionScheme | undefined,
 ): RangeVerdict {
   let isAffected = affected.versions?.includes(version) === true;
-  let evaluable = true;
   let fixedIn: string[] | undefined;
+  // Why a range could not be evaluated; none means evaluable. (No helper closure: this runs for every advisory of
+  // every installed package.)
   let notes: string[] | undefined;
-  const note = (text: string): void => {
-    evaluable = false;
-    if (notes) notes.push(text);
-    else notes = [text];
-  };
   const ranges = affected.ranges ?? [];
   for (let i = 0; i < ranges.length; i++) {
     const range = ranges[i] as OsvRange;
     if (range.type === 'GIT') {
-      if (!affected.versions?.length)
-        note(`GIT range${range.repo ? ` of ${range.repo}` : ''} cannot be evaluated offline`);
+      if (!affected.versions?.length) {
+        (notes ??= []).push(`GIT range${range.repo ? ` of ${range.repo}` : ''} cannot be evaluated offline`);
+      }
       continue;
     }
     if (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER') {
-      note(`unknown range type ${range.type}`);
+      (notes ??= []).push(`unknown range type ${range.type}`);
       continue;
     }
     if (!scheme) {
-      note('no version scheme for this ecosystem');
+      (notes ??= []).push('no version scheme for this ecosystem');
       continue;
     }
     try {
@@ -179,10 +176,10 @@ export function evaluateAffected(
         }
       }
     } catch (err) {
-      note(err instanceof Error ? err.message : String(err));
+      (notes ??= []).push(err instanceof Error ? err.message : String(err));
     }
   }
   if (isAffected) return { affected: true, evaluable: true, fixedIn: fixedIn ?? [], notes: notes ?? [] };
-  if (evaluable && !notes) return NOT_AFFECTED;
-  return { affected: false, evaluable, fixedIn: [], notes: notes ?? [] };
+  if (!notes) return NOT_AFFECTED;
+  return { affected: false, evaluable: false, fixedIn: [], notes };
 }
