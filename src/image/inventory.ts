@@ -29,6 +29,8 @@ export interface InventoryOptions extends RegistryOptions {
   catalogers?: Cataloger[];
   /** Layers analysed at the same time. */
   concurrency?: number;
+  /** Layer blobs in files at least this large are hashed (and gunzipped) in a worker thread (default 16 MiB). */
+  blobWorkerMinBytes?: number;
   /** Called as layers are read, for a progress display. */
   onProgress?: (event: { done: number; total: number; layer: string; cached: boolean }) => void;
 }
@@ -98,6 +100,7 @@ async function inventoryOpened(
         label,
         ...(layer.verify === 'blob' ? { expectedDigest: layer.digest } : {}),
         computeDiffId: layer.verify === 'diffId',
+        ...(options.blobWorkerMinBytes !== undefined ? { workerMinBytes: options.blobWorkerMinBytes } : {}),
         limits,
         catalogers,
         context,

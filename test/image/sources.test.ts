@@ -83,6 +83,9 @@ describe('real images built with umoci and skopeo (Alpine 3.12.12 minirootfs, tw
   });
 });
 
+/** The default worker threshold (small blobs on the main thread); 0 sends every file blob to the worker. */
+const BLOB_DEFAULT = 16 * 1024 * 1024;
+
 describe('hand-made layers: whiteouts, opaque directories, links, compression', () => {
   const cleanups: Array<() => void> = [];
   after(() => {
@@ -119,9 +122,16 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
       skip: compression === 'zstd' ? missingTool('zstd') : undefined,
     }, async () => {
       const l1 = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }]);
-      const inv = await inventoryImage(layout([l1], { compression }), { cacheDir: false, catalogers: OS_CATALOGERS });
-      assert.equal(inv.distro?.id, 'debian');
-      assert.equal(inv.distro?.versionId, '12');
+      // Default: a blob this small is hashed on the main thread; blobWorkerMinBytes 0 takes the worker path.
+      for (const blobWorkerMinBytes of [undefined, 0]) {
+        const inv = await inventoryImage(layout([l1], { compression }), {
+          cacheDir: false,
+          catalogers: OS_CATALOGERS,
+          ...(blobWorkerMinBytes === undefined ? {} : { blobWorkerMinBytes }),
+        });
+        assert.equal(inv.distro?.id, 'debian');
+        assert.equal(inv.distro?.versionId, '12');
+      }
     });
   }
 
@@ -174,7 +184,9 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
         blob[512] = (blob[512] ?? 0) ^ 1; // the content of x: the tar still parses
       },
     });
-    await assert.rejects(inventoryImage(src, { cacheDir: false }), /digest mismatch for layer/);
+    for (const blobWorkerMinBytes of [BLOB_DEFAULT, 0]) {
+      await assert.rejects(inventoryImage(src, { cacheDir: false, blobWorkerMinBytes }), /digest mismatch for layer/);
+    }
   });
 
   test('digest mismatch of a gzip layer is an error (hashed in the worker while another thread parses)', async () => {
@@ -185,7 +197,12 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
         blobs[0] = other; // a valid gzip tar, but not the blob the manifest names
       },
     });
-    await assert.rejects(inventoryImage(src, { cacheDir: false }), /digest mismatch for layer 1\/1/);
+    for (const blobWorkerMinBytes of [BLOB_DEFAULT, 0]) {
+      await assert.rejects(
+        inventoryImage(src, { cacheDir: false, blobWorkerMinBytes }),
+        /digest mismatch for layer 1\/1/,
+      );
+    }
   });
 
   test('a plain layer cut inside an entry is an error naming the layer (positioned reads)', async () => {
@@ -196,7 +213,12 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
         blobs[0] = (blobs[0] as Buffer).subarray(0, 2048);
       },
     });
-    await assert.rejects(inventoryImage(src, { cacheDir: false }), /layer 1\/1 .*unexpected end of tar data/);
+    for (const blobWorkerMinBytes of [BLOB_DEFAULT, 0]) {
+      await assert.rejects(
+        inventoryImage(src, { cacheDir: false, blobWorkerMinBytes }),
+        /layer 1\/1 .*unexpected end of tar data/,
+      );
+    }
   });
 
   test('digest mismatch of the config is an error', async () => {
@@ -218,7 +240,12 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
         blobs[0] = (blobs[0] as Buffer).subarray(0, 40);
       },
     });
-    await assert.rejects(inventoryImage(src, { cacheDir: false }), /layer 1\/1 .*gzip: unexpected end of file/);
+    for (const blobWorkerMinBytes of [BLOB_DEFAULT, 0]) {
+      await assert.rejects(
+        inventoryImage(src, { cacheDir: false, blobWorkerMinBytes }),
+        /layer 1\/1 .*gzip: unexpected end of file/,
+      );
+    }
   });
 
   test('decompression bomb: layer size and ratio bounds', async () => {
