@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type Cataloger, inventoryImage, OS_CATALOGERS } from '../../src/image/index.js';
 import { sharedPath, sharedSkipReason } from '../support/shared.js';
 import { missingTool } from '../support/tools.js';
-import { buildAlpineImages, makeTar, writeOciLayout } from './support.js';
+import { buildAlpineImages, digestOf, makeTar, writeOciLayout } from './support.js';
 
 /** Reports every visible file whose path is in `paths` as a package named after it (to see the merged view). */
 function probe(paths: string[]): Cataloger {
@@ -217,6 +218,40 @@ describe('hand-made layers: whiteouts, opaque directories, links, compression', 
       await assert.rejects(
         inventoryImage(src, { cacheDir: false, blobWorkerMinBytes }),
         /layer 1\/1 .*unexpected end of tar data/,
+      );
+    }
+  });
+
+  test('docker-archive with a gzip layer entry: the diffID is checked on the gunzipped bytes (both paths)', async () => {
+    const layer = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }]);
+    const archive = async (diffId: string) => {
+      const config = Buffer.from(
+        JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: [diffId] } }),
+      );
+      const configName = `${digestOf(config).slice(7)}.json`;
+      const manifest = [{ Config: configName, RepoTags: ['t/x:1'], Layers: ['layer.tar.gz'] }];
+      const dir = mkdtempSync(join(tmpdir(), 'rampart-docker-archive-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'image.tar');
+      writeFileSync(
+        file,
+        await makeTar([
+          { name: 'manifest.json', content: JSON.stringify(manifest) },
+          { name: configName, content: config },
+          { name: 'layer.tar.gz', content: gzipSync(layer) },
+        ]),
+      );
+      return `docker-archive:${file}`;
+    };
+    const good = await archive(digestOf(layer));
+    const bad = await archive(digestOf(Buffer.concat([layer, Buffer.alloc(512)])));
+    for (const blobWorkerMinBytes of [BLOB_DEFAULT, 0]) {
+      const inv = await inventoryImage(good, { cacheDir: false, blobWorkerMinBytes });
+      assert.equal(inv.distro?.id, 'debian');
+      assert.equal(inv.layers[0]?.diffId, digestOf(layer));
+      await assert.rejects(
+        inventoryImage(bad, { cacheDir: false, blobWorkerMinBytes }),
+        /digest mismatch for layer 1\/1/,
       );
     }
   });
