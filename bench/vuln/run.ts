@@ -2,6 +2,7 @@
 // Usage: npx tsx bench/vuln/run.ts [--runs 3] [--advisories 120000] [--packages 60000]
 // Goals (issue 5): import ≥ 5,000 OSV records/s; matching ≥ 50,000 packages/s against ≥ 100,000 advisories.
 // No peer runs here: peers (Trivy, Grype) need their own databases downloaded from the internet.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,6 +177,7 @@ try {
   const matchTimes: number[] = [];
   const matchCpu: number[] = [];
   let matches = 0;
+  let outcomeHash = '';
   for (let run = 0; run < RUNS; run++) {
     // A fresh handle per run: no advisory cache carried over between runs.
     const db = AdvisoryDb.open(dbPath, { readonly: true });
@@ -186,6 +188,8 @@ try {
     const cpu = process.cpuUsage(cpu0);
     matchCpu.push((cpu.user + cpu.system) / 1000);
     matches = outcome.matches.length;
+    // Outside the timed part: changes to the matcher must leave its output byte-identical.
+    if (run === 0) outcomeHash = createHash('sha256').update(JSON.stringify(outcome)).digest('hex').slice(0, 16);
     db.close();
   }
   const importRate = importTimes.length ? ADVISORIES / (median(importTimes) / 1000) : 0;
@@ -200,6 +204,7 @@ try {
   console.log(
     `match:  median ${median(matchTimes).toFixed(0)} ms over ${RUNS} runs = ${Math.round(matchRate)} packages/s against ${ADVISORIES} advisories, ${matches} matches (goal ≥ 50000) ${matchRate >= 50000 ? 'MET' : 'NOT MET'}`,
   );
+  console.log(`match outcome sha256 (JSON, first 16 hex): ${outcomeHash}`);
   console.log(`load average at start: ${load.join(' ')}; node ${process.version}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
