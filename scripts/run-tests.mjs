@@ -29,7 +29,17 @@ if (files.length === 0) {
 const reporter = process.stdout.isTTY ? 'spec' : 'spec';
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', ...passThrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './scripts/property-seed.mjs',
+    '--test',
+    `--test-reporter=${reporter}`,
+    '--test-concurrency=2',
+    ...passThrough,
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, RAMPART_TEST: '1' } },
 );
 process.exit(r.status ?? 1);

@@ -31,6 +31,36 @@ const ARBITRARIES: Record<string, fc.Arbitrary<string>> = {
   composer: fc.stringMatching(/^v?[0-9](\.[0-9]){0,3}(-(alpha|beta|RC|patch)[0-9]?)?$/),
 };
 
+/**
+ * Maven's ComparableVersion (maven-artifact) is not a total order once qualifiers mix with `.` items and nested
+ * `-` lists: it ranks a qualifier below any sub-list (`1.any < 1-1`) but compares against padding by qualifier
+ * order, so `1.a.alpha < 1-rc < 1 < 1.a.alpha`. Rampart reproduces maven-artifact rather than repairing it (OSV
+ * ranges are written against it), so transitivity is checked where the order is total: numbers joined by `.` and
+ * `-` with at most one qualifier, at the end (100,000 runs on 4 seeds found no counterexample there).
+ */
+const TRANSITIVE_DOMAIN: Record<string, fc.Arbitrary<string>> = {
+  maven: fc.stringMatching(
+    /^[0-9]{1,2}([.-][0-9]{1,2}){0,3}([.-](alpha|beta|rc|sp|ga|snapshot|final|[a-z]{1,3})[0-9]?)?$/,
+  ),
+};
+
+test('maven: the cycles of maven-artifact are reproduced, not repaired', () => {
+  const maven = SCHEMES.maven;
+  assert.ok(maven);
+  const cycles = [
+    ['1.a.alpha', '1-rc', '1'],
+    ['2.ga.1', '2-beta', '2'],
+    ['3-final-rc', '3', '3.sp'],
+  ];
+  for (const [a, b, c] of cycles as [string, string, string][]) {
+    assert.deepEqual(
+      [maven.compare(a, b), maven.compare(b, c), maven.compare(c, a)],
+      [-1, -1, -1],
+      `${a} < ${b} < ${c} < ${a}`,
+    );
+  }
+});
+
 for (const [name, arb] of Object.entries(ARBITRARIES)) {
   const scheme = SCHEMES[name];
   if (!scheme) throw new Error(`no scheme ${name}`);
@@ -43,9 +73,10 @@ for (const [name, arb] of Object.entries(ARBITRARIES)) {
       { numRuns: 300 },
     );
   });
+  const transitiveArb = TRANSITIVE_DOMAIN[name] ?? arb;
   test(`${name}: compare is transitive (a ≤ b ≤ c ⇒ a ≤ c) and equality is consistent`, () => {
     fc.assert(
-      fc.property(arb, arb, arb, (a, b, c) => {
+      fc.property(transitiveArb, transitiveArb, transitiveArb, (a, b, c) => {
         const sorted = [a, b, c].sort((x, y) => scheme.compare(x, y));
         const [x, y, z] = sorted as [string, string, string];
         assert.ok(scheme.compare(x, z) <= 0, `${x} ≤ ${y} ≤ ${z} but ${x} > ${z}`);
