@@ -345,6 +345,24 @@ export class AdvisoryDb {
    * them (names passed as one JSON array): per-statement overhead, not the index lookup, dominates point queries.
    */
   affectedForNames(ecosystem: string, names: string[]): Map<string, AffectedEntry[]> {
+    const out = new Map<string, AffectedEntry[]>();
+    this.visitAffected(ecosystem, names, (row) => {
+      // Only the rowid: the advisory's id and texts are fetched for the few entries that match.
+      const entry: AffectedEntry = { advisoryRowid: row.advisoryRowid, affected: row.affected() };
+      const list = out.get(row.name);
+      if (list) list.push(entry);
+      else out.set(row.name, [entry]);
+    });
+    return out;
+  }
+
+  /**
+   * Visits the affected rows of non-withdrawn advisories for many names of one ecosystem, grouped by name and in
+   * stored order within a name. The row passed is one reused cursor, valid only during the call: the matcher
+   * evaluates ranges on it and builds the entry (`affected()`) only for the rows that match, so the many rows that
+   * do not match leave no objects behind.
+   */
+  visitAffected(ecosystem: string, names: string[], visit: (row: AffectedRowCursor) => void): void {
     // Rows as arrays: building a keyed object per row cost more than reading it.
     this.affectedByNamesQuery ??= this.db
       .prepare(
@@ -353,34 +371,18 @@ export class AdvisoryDb {
       )
       .raw(true);
     const withdrawn = this.withdrawnAdvisories();
-    const out = new Map<string, AffectedEntry[]>();
-    const decode = sharedDecoder();
+    const cursor = new AffectedRowCursor(ecosystem, sharedDecoder());
     for (let at = 0; at < names.length; at += NAMES_PER_QUERY) {
       const chunk = JSON.stringify(names.slice(at, at + NAMES_PER_QUERY));
       const rows = this.affectedByNamesQuery.all(ecosystem, chunk) as AffectedColumns[];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i] as AffectedColumns;
-        const advisoryRowid = r[0];
         // No rowid: an affected row without its advisory (never written so; the advisory lookup would miss too).
-        if (advisoryRowid === null || withdrawn.has(advisoryRowid)) continue;
-        const name = r[1];
-        const affected: AffectedPackage = {
-          ecosystem,
-          name,
-          ranges: decode<AffectedPackage['ranges']>(r[2]),
-          versions: decode<string[]>(r[3]),
-        };
-        if (r[4]) affected.cvss = decode<CvssScore[]>(r[4]);
-        if (r[5]) affected.vendorSeverity = r[5];
-        if (r[6]) affected.fixState = r[6] as AffectedPackage['fixState'];
-        // Only the rowid: the advisory's id and texts are fetched for the few entries that match.
-        const entry: AffectedEntry = { advisoryRowid, affected };
-        const list = out.get(name);
-        if (list) list.push(entry);
-        else out.set(name, [entry]);
+        if (r[0] === null || withdrawn.has(r[0])) continue;
+        cursor.moveTo(r);
+        visit(cursor);
       }
     }
-    return out;
   }
 
   /**
@@ -458,6 +460,47 @@ export interface AffectedEntry {
 }
 
 type AffectedColumns = [number | null, string, string, string, string | null, string | null, string | null];
+
+/** One affected row as `visitAffected` passes it: ranges and versions decoded, the full entry built on demand. */
+export class AffectedRowCursor {
+  advisoryRowid = 0;
+  name = '';
+  ranges: AffectedPackage['ranges'] = [];
+  versions: string[] = [];
+  private columns: AffectedColumns | undefined;
+  private built: AffectedPackage | undefined;
+
+  constructor(
+    readonly ecosystem: string,
+    private readonly decode: <T>(text: string) => T,
+  ) {}
+
+  moveTo(columns: AffectedColumns): void {
+    this.columns = columns;
+    this.built = undefined;
+    this.advisoryRowid = columns[0] as number;
+    this.name = columns[1];
+    this.ranges = this.decode<AffectedPackage['ranges']>(columns[2]);
+    this.versions = this.decode<string[]>(columns[3]);
+  }
+
+  /** The row as an OSV affected entry; the same object for repeated calls on one row. */
+  affected(): AffectedPackage {
+    if (this.built) return this.built;
+    const r = this.columns as AffectedColumns;
+    const affected: AffectedPackage = {
+      ecosystem: this.ecosystem,
+      name: this.name,
+      ranges: this.ranges,
+      versions: this.versions,
+    };
+    if (r[4]) affected.cvss = this.decode<CvssScore[]>(r[4]);
+    if (r[5]) affected.vendorSeverity = r[5];
+    if (r[6]) affected.fixState = r[6] as AffectedPackage['fixState'];
+    this.built = affected;
+    return affected;
+  }
+}
 type AdvisoryColumns = [
   number,
   string,

@@ -1,8 +1,8 @@
 import type { CvssScore, Distro, ImageInventory, InventoryPackage } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
-import type { AdvisoryDb, AffectedEntry, AffectedRow } from './db.js';
+import type { AdvisoryDb, AffectedRow, AffectedRowCursor } from './db.js';
 import { ECOSYSTEM_OF_TYPE, normalizePackageName } from './names.js';
-import { evaluateAffected, schemeForEcosystem, type VersionScheme, withParsedCache } from './versions/index.js';
+import { evaluateAffected, type RangeVerdict, schemeForEcosystem, withParsedCache } from './versions/index.js';
 
 /** Where a package's advisories are looked up and which version is compared. */
 export interface MatchKey {
@@ -165,9 +165,11 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
     packagesChecked: 0,
   };
   const uncovered = new Set<string>();
-  // Pass 1: the key of every package, and per ecosystem the names that have any advisory at all.
+  // Pass 1: the key of every package, and per ecosystem and name the packages waiting for its advisories, as
+  // `package index * KEY_SLOTS + key order` (key order = ecosystem position * NAME_SLOTS + name position).
   const keyed: Array<{ p: InventoryPackage; key: MatchKey }> = [];
-  const wanted = new Map<string, Set<string>>();
+  // One package per name is the common case: a plain number until a second one waits for the same name.
+  const waiting = new Map<string, Map<string, number | number[]>>();
   const os = osEcosystemsOf(inventory.distro);
   for (const p of inventory.packages) {
     const key = keyOf(p, os);
@@ -181,75 +183,111 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
       for (const e of key.ecosystems) uncovered.add(e);
       continue;
     }
-    keyed.push({ p, key });
-    for (const ecosystem of key.ecosystems) {
-      const withAdvisories = db.packagesWithAdvisories(ecosystem);
-      for (const name of key.names) {
-        if (!withAdvisories.has(name)) continue;
-        const names = wanted.get(ecosystem) ?? new Set<string>();
-        names.add(name);
-        wanted.set(ecosystem, names);
-      }
+    if (key.ecosystems.length > KEY_SLOTS / NAME_SLOTS || key.names.length > NAME_SLOTS) {
+      throw new Error(`internal: match key of ${p.name} has more ecosystems or names than its slots hold`);
     }
-  }
-  // Pass 2: the affected entries of all those names, a few queries per ecosystem.
-  const entries = new Map<string, Map<string, AffectedEntry[]>>();
-  // Names in index order: each chunk's lookups then walk neighbouring index and table pages.
-  for (const [ecosystem, names] of wanted) entries.set(ecosystem, db.affectedForNames(ecosystem, [...names].sort()));
-  // Pass 3: version evaluation; advisory texts are fetched only for what matched.
-  const hits: Array<{ p: InventoryPackage; key: MatchKey; entry: AffectedEntry; fixedIn: string[] }> = [];
-  const schemes = new Map<string, VersionScheme | undefined>();
-  // Advisories already decided for the package at hand (one advisory may list a package twice, or under both its
-  // binary and source name): one set, emptied per package.
-  const seen = new Set<number>();
-  // Index loops: this runs once per installed package and advisory entry, and an iterator (or an empty array for
-  // the many names without advisories) per step showed up in allocation profiles.
-  for (let k = 0; k < keyed.length; k++) {
-    const { p, key } = keyed[k] as (typeof keyed)[number];
-    if (seen.size > 0) seen.clear();
+    const k = keyed.length;
+    keyed.push({ p, key });
     for (let e = 0; e < key.ecosystems.length; e++) {
       const ecosystem = key.ecosystems[e] as string;
-      const byName = entries.get(ecosystem);
-      if (!byName) continue;
-      let scheme = schemes.get(ecosystem);
-      if (scheme === undefined && !schemes.has(ecosystem)) {
-        // Per match: each distinct version string is parsed once, not once per comparison.
-        const plain = schemeForEcosystem(ecosystem);
-        scheme = plain ? withParsedCache(plain) : undefined;
-        schemes.set(ecosystem, scheme);
-      }
+      if (!known.has(ecosystem)) continue;
+      let byName = waiting.get(ecosystem);
+      if (!byName) waiting.set(ecosystem, (byName = new Map()));
       for (let n = 0; n < key.names.length; n++) {
-        const list = byName.get(key.names[n] as string);
-        if (!list) continue;
-        for (let i = 0; i < list.length; i++) {
-          const entry = list[i] as AffectedEntry;
-          if (seen.has(entry.advisoryRowid)) continue;
-          const verdict = evaluateAffected(key.version, entry.affected, scheme);
-          if (!verdict.affected) {
-            if (!verdict.evaluable) {
-              outcome.unevaluated.push({
-                package: p,
-                advisoryId: db.advisoryIdOf(entry.advisoryRowid) ?? String(entry.advisoryRowid),
-                notes: verdict.notes,
-              });
-              seen.add(entry.advisoryRowid);
-            }
-            continue;
-          }
-          seen.add(entry.advisoryRowid);
-          hits.push({ p, key, entry, fixedIn: verdict.fixedIn });
-        }
+        const name = key.names[n] as string;
+        const slot = k * KEY_SLOTS + e * NAME_SLOTS + n;
+        const before = byName.get(name);
+        if (before === undefined) byName.set(name, slot);
+        else if (typeof before === 'number') byName.set(name, [before, slot]);
+        else before.push(slot);
       }
     }
   }
-  const advisories = db.advisoriesByRowid(hits.map((h) => h.entry.advisoryRowid));
-  for (const h of hits) {
-    const advisory = advisories.get(h.entry.advisoryRowid);
-    if (advisory) outcome.matches.push(toMatch(h.p, h.key, { advisory, affected: h.entry.affected }, h.fixedIn));
+  // Pass 2: every affected row of those names, a few queries per ecosystem, evaluated against each package waiting
+  // for it as it is read. Only hits and non-evaluable entries are kept (in flat arrays: one entry per kept pair),
+  // so the rows that affect nothing leave no objects behind.
+  const keptSlot: number[] = [];
+  const keptRowid: number[] = [];
+  const keptAffected: AffectedPackage[] = [];
+  const keptVerdict: RangeVerdict[] = [];
+  const keep = (slot: number, row: AffectedRowCursor, verdict: RangeVerdict): void => {
+    if (!verdict.affected && verdict.evaluable) return;
+    keptSlot.push(slot);
+    keptRowid.push(row.advisoryRowid);
+    keptAffected.push(row.affected());
+    keptVerdict.push(verdict);
+  };
+  for (const [ecosystem, byName] of waiting) {
+    // Per match: each distinct version string is parsed once, not once per comparison.
+    const plain = schemeForEcosystem(ecosystem);
+    const scheme = plain ? withParsedCache(plain) : undefined;
+    const versionOf = (slot: number): string =>
+      (keyed[Math.floor(slot / KEY_SLOTS)] as (typeof keyed)[number]).key.version;
+    // Names in index order: each chunk's lookups then walk neighbouring index and table pages.
+    db.visitAffected(ecosystem, [...byName.keys()].sort(), (row) => {
+      const slots = byName.get(row.name);
+      if (slots === undefined) return;
+      if (typeof slots === 'number') keep(slots, row, evaluateAffected(versionOf(slots), row, scheme));
+      else for (const slot of slots) keep(slot, row, evaluateAffected(versionOf(slot), row, scheme));
+    });
+  }
+  // Pass 3: per package in key order (ecosystem, name, stored order), each advisory decided once: one advisory may
+  // list a package twice, or under both its binary and source name, and the first evaluable verdict stands. Rows
+  // arrived grouped by ecosystem and name, so a stable counting sort by slot restores that order.
+  const order = stableOrderBySlot(keptSlot, keyed.length * KEY_SLOTS);
+  const hits: number[] = [];
+  const seen = new Set<number>();
+  let current = -1;
+  for (let i = 0; i < order.length; i++) {
+    const at = order[i] as number;
+    const k = Math.floor((keptSlot[at] as number) / KEY_SLOTS);
+    if (k !== current) {
+      current = k;
+      if (seen.size > 0) seen.clear();
+    }
+    const rowid = keptRowid[at] as number;
+    if (seen.has(rowid)) continue;
+    seen.add(rowid);
+    const verdict = keptVerdict[at] as RangeVerdict;
+    if (verdict.affected) hits.push(at);
+    else {
+      outcome.unevaluated.push({
+        package: (keyed[k] as (typeof keyed)[number]).p,
+        advisoryId: db.advisoryIdOf(rowid) ?? String(rowid),
+        notes: verdict.notes,
+      });
+    }
+  }
+  // Advisory texts only for what matched.
+  const advisories = db.advisoriesByRowid(hits.map((at) => keptRowid[at] as number));
+  for (const at of hits) {
+    const advisory = advisories.get(keptRowid[at] as number);
+    if (!advisory) continue;
+    const { p, key } = keyed[Math.floor((keptSlot[at] as number) / KEY_SLOTS)] as (typeof keyed)[number];
+    const affected = keptAffected[at] as AffectedPackage;
+    outcome.matches.push(toMatch(p, key, { advisory, affected }, (keptVerdict[at] as RangeVerdict).fixedIn));
   }
   outcome.uncoveredEcosystems = [...uncovered].sort();
   return outcome;
 }
+
+/** Indices of `slots` ordered by slot value, equal slots in their original order (counting sort: slots are small). */
+function stableOrderBySlot(slots: number[], slotCount: number): Uint32Array {
+  const starts = new Uint32Array(slotCount + 1);
+  for (const slot of slots) starts[slot + 1] = (starts[slot + 1] as number) + 1;
+  for (let i = 1; i <= slotCount; i++) starts[i] = (starts[i] as number) + (starts[i - 1] as number);
+  const order = new Uint32Array(slots.length);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i] as number;
+    order[starts[slot] as number] = i;
+    starts[slot] = (starts[slot] as number) + 1;
+  }
+  return order;
+}
+
+/** Packed slot layout of pass 1: a key has at most 2 ecosystems (Ubuntu) and 2 names (RPM binary + source). */
+const NAME_SLOTS = 4;
+const KEY_SLOTS = 16;
 
 function toMatch(p: InventoryPackage, key: MatchKey, row: AffectedRow, fixedIn: string[]): VulnMatch {
   const cvss = [...(row.affected.cvss ?? []), ...row.advisory.cvss];
