@@ -13,7 +13,18 @@ export function advisoryDbPath(cacheDir: string): string {
  * The schema this code reads and writes. Cache DBs written by an older Rampart are upgraded in place by
  * MIGRATIONS when opened, so `db update` never has to start from nothing after an upgrade.
  */
-export const ADVISORY_DB_SCHEMA_VERSION = 3;
+export const ADVISORY_DB_SCHEMA_VERSION = 4;
+
+/**
+ * Affected entries clustered by (ecosystem, package): matching reads all entries of many names, and in a rowid
+ * table each name's rows sat scattered across the file behind a secondary index. `seq` keeps the order entries
+ * were written in (the order a name's advisories are reported in); the next value is kept in `meta`.
+ */
+const AFFECTED_TABLE = (name: string): string => `CREATE TABLE IF NOT EXISTS ${name} (
+  ecosystem TEXT NOT NULL, package TEXT NOT NULL, seq INTEGER NOT NULL,
+  source TEXT NOT NULL, advisory_id TEXT NOT NULL, ranges TEXT NOT NULL, versions TEXT NOT NULL, cvss TEXT,
+  vendor_severity TEXT, fix_state TEXT, advisory_rowid INTEGER,
+  PRIMARY KEY (ecosystem, package, seq)) WITHOUT ROWID;`;
 
 /** A new DB: the schema of the current version (the columns added by migrations come last, as in upgraded DBs). */
 const SCHEMA = `
@@ -29,11 +40,7 @@ CREATE INDEX IF NOT EXISTS advisories_withdrawn ON advisories (withdrawn) WHERE 
 CREATE TABLE IF NOT EXISTS aliases (source TEXT NOT NULL, advisory_id TEXT NOT NULL, alias TEXT NOT NULL,
   PRIMARY KEY (source, advisory_id, alias));
 CREATE INDEX IF NOT EXISTS aliases_by_alias ON aliases (alias);
-CREATE TABLE IF NOT EXISTS affected (
-  source TEXT NOT NULL, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL,
-  ranges TEXT NOT NULL, versions TEXT NOT NULL, cvss TEXT, vendor_severity TEXT, fix_state TEXT,
-  advisory_rowid INTEGER);
-CREATE INDEX IF NOT EXISTS affected_by_package ON affected (ecosystem, package);
+${AFFECTED_TABLE('affected')}
 CREATE INDEX IF NOT EXISTS affected_by_advisory ON affected (source, advisory_id);
 CREATE TABLE IF NOT EXISTS problems (source TEXT NOT NULL, location TEXT NOT NULL, message TEXT NOT NULL);
 `;
@@ -61,6 +68,21 @@ UPDATE affected SET advisory_rowid = (SELECT rowid FROM advisories a
     // 2 → 3: each match starts by listing the withdrawn advisories; without an index that read the whole table.
     version: 3,
     sql: 'CREATE INDEX IF NOT EXISTS advisories_withdrawn ON advisories (withdrawn) WHERE withdrawn IS NOT NULL;',
+  },
+  {
+    // 3 → 4: affected entries clustered by (ecosystem, package), the old rowid kept as their order.
+    version: 4,
+    sql: `
+${AFFECTED_TABLE('affected_v4')}
+INSERT INTO affected_v4 (ecosystem, package, seq, source, advisory_id, ranges, versions, cvss, vendor_severity,
+  fix_state, advisory_rowid)
+  SELECT ecosystem, package, rowid, source, advisory_id, ranges, versions, cvss, vendor_severity, fix_state,
+    advisory_rowid FROM affected;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('affected_seq', (SELECT coalesce(max(rowid), 0) FROM affected));
+DROP TABLE affected;
+ALTER TABLE affected_v4 RENAME TO affected;
+CREATE INDEX IF NOT EXISTS affected_by_advisory ON affected (source, advisory_id);
+`,
   },
 ];
 
@@ -100,8 +122,6 @@ export class AdvisoryDb {
   private advisoriesQuery: Database.Statement | undefined;
   private advisoryIdQuery: Database.Statement | undefined;
   private withdrawn: Set<number> | undefined;
-  private packageNamesQuery: Database.Statement | undefined;
-  private readonly packageNames = new Map<string, Set<string>>();
 
   private constructor(
     readonly path: string,
@@ -207,10 +227,11 @@ export class AdvisoryDb {
     const insertAlias = this.db.prepare('INSERT OR IGNORE INTO aliases (source, advisory_id, alias) VALUES (?, ?, ?)');
     const insertAffected = this.db.prepare(
       `INSERT INTO affected (source, advisory_id, ecosystem, package, ranges, versions, cvss, vendor_severity, fix_state,
-         advisory_rowid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         advisory_rowid, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let written = 0;
     const run = this.db.transaction((batch: AdvisoryRecord[]) => {
+      let seq = Number(this.db.prepare("SELECT value FROM meta WHERE key = 'affected_seq'").pluck().get() ?? 0);
       for (const r of batch) {
         if (options.onlyIfNewer) {
           const stored = this.modifiedOf(r.source, r.id);
@@ -246,14 +267,15 @@ export class AdvisoryDb {
             a.vendorSeverity ?? null,
             a.fixState ?? null,
             lastInsertRowid,
+            ++seq,
           );
         }
         written++;
       }
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('affected_seq', ?)").run(String(seq));
     });
     run(records);
     this.advisoryCache.clear();
-    this.packageNames.clear();
     this.withdrawn = undefined;
     return written;
   }
@@ -435,20 +457,6 @@ export class AdvisoryDb {
       this.db.prepare('SELECT rowid FROM advisories WHERE withdrawn IS NOT NULL').pluck().all() as number[],
     );
     return this.withdrawn;
-  }
-
-  /**
-   * The package names with any advisory in this ecosystem: most installed packages have none, and a set lookup is
-   * much cheaper than a query. Loaded once per ecosystem per handle.
-   */
-  packagesWithAdvisories(ecosystem: string): Set<string> {
-    let names = this.packageNames.get(ecosystem);
-    if (!names) {
-      this.packageNamesQuery ??= this.db.prepare('SELECT DISTINCT package FROM affected WHERE ecosystem = ?').pluck();
-      names = new Set(this.packageNamesQuery.all(ecosystem) as string[]);
-      this.packageNames.set(ecosystem, names);
-    }
-    return names;
   }
 }
 
