@@ -290,7 +290,8 @@ const NAME_SLOTS = 4;
 const KEY_SLOTS = 16;
 
 function toMatch(p: InventoryPackage, key: MatchKey, row: AffectedRow, fixedIn: string[]): VulnMatch {
-  const cvss = [...(row.affected.cvss ?? []), ...row.advisory.cvss];
+  // The advisory's own array when the entry adds no scores (the usual case): matches only read it.
+  const cvss = row.affected.cvss?.length ? [...row.affected.cvss, ...row.advisory.cvss] : row.advisory.cvss;
   const vendorSeverity = row.affected.vendorSeverity ?? row.advisory.vendorSeverity;
   return {
     package: p,
