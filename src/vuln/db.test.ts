@@ -177,6 +177,18 @@ test('a schema-1 cache DB is upgraded in place when opened read-only, and matche
     const hit = matchInventory(inventory, writable).matches.find((m) => m.package.name === 'libssl3');
     assert.equal(hit?.vulnerabilityId, 'CVE-2026-0009');
     assert.equal(writable.db.prepare('SELECT count(*) FROM affected WHERE advisory_rowid IS NULL').pluck().get(), 0);
+    // A package's advisories stay in write order across the upgrade (schema 4 keeps the old rowid as the order):
+    // a new advisory comes after the migrated one, and a re-imported one moves to the end, as before.
+    const leftPad = RECORDS[0] as AdvisoryRecord;
+    const second = { ...leftPad, id: 'GHSA-2222-3333-4444', aliases: ['CVE-2026-0010'] };
+    writable.upsert([second]);
+    const leftPadIds = () =>
+      matchInventory(inventory, writable)
+        .matches.filter((m) => m.package.name === 'left-pad')
+        .map((m) => m.advisory.id);
+    assert.deepEqual(leftPadIds(), ['GHSA-aaaa-bbbb-cccc', 'GHSA-2222-3333-4444']);
+    writable.upsert([{ ...leftPad, modified: '2026-03-01T00:00:00Z' }], { onlyIfNewer: true });
+    assert.deepEqual(leftPadIds(), ['GHSA-2222-3333-4444', 'GHSA-aaaa-bbbb-cccc']);
   } finally {
     writable.close();
   }
