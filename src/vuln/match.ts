@@ -293,7 +293,7 @@ function toMatch(p: InventoryPackage, key: MatchKey, row: AffectedRow, fixedIn: 
   // The advisory's own array when the entry adds no scores (the usual case): matches only read it.
   const cvss = row.affected.cvss?.length ? [...row.affected.cvss, ...row.advisory.cvss] : row.advisory.cvss;
   const vendorSeverity = row.affected.vendorSeverity ?? row.advisory.vendorSeverity;
-  return {
+  const match: VulnMatch = {
     package: p,
     key,
     advisory: row.advisory,
@@ -301,6 +301,8 @@ function toMatch(p: InventoryPackage, key: MatchKey, row: AffectedRow, fixedIn: 
     fixedIn,
     vulnerabilityId: primaryId(row.advisory),
     cvss,
-    ...(vendorSeverity ? { vendorSeverity } : {}),
   };
+  // Assigned last, so the property order (and the JSON output) is as before, without a spread per match.
+  if (vendorSeverity) match.vendorSeverity = vendorSeverity;
+  return match;
 }

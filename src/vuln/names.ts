@@ -3,7 +3,9 @@
  * where the ecosystem is case-insensitive, Maven `group:artifact`, Go module paths and npm scopes as they are.
  */
 export function normalizePackageName(ecosystem: string, name: string): string {
-  const base = ecosystem.split(':')[0] ?? ecosystem;
+  // No array per call: this runs for every language package of every scan.
+  const colon = ecosystem.indexOf(':');
+  const base = colon < 0 ? ecosystem : ecosystem.slice(0, colon);
   const trimmed = name.trim();
   switch (base) {
     case 'PyPI':

@@ -179,7 +179,14 @@ export function evaluateAffected(
       (notes ??= []).push(err instanceof Error ? err.message : String(err));
     }
   }
-  if (isAffected) return { affected: true, evaluable: true, fixedIn: fixedIn ?? [], notes: notes ?? [] };
+  if (isAffected) {
+    return {
+      affected: true,
+      evaluable: true,
+      fixedIn: fixedIn ?? [],
+      notes: notes ?? (NOT_AFFECTED.notes as string[]),
+    };
+  }
   if (!notes) return NOT_AFFECTED;
   return { affected: false, evaluable: false, fixedIn: [], notes };
 }
