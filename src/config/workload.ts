@@ -47,14 +47,22 @@ const EMPTY_LIST: readonly unknown[] = Object.freeze([]);
 const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : EMPTY_LIST);
 const NONE: readonly Hit[] = Object.freeze([]);
 
+/** Rules with any number of hits per container: `emit` collects them, in container order. */
+function containerHits(p: PodView, visit: (x: ContainerView, emit: (hit: Hit) => void) => void): readonly Hit[] {
+  let out: Hit[] | undefined;
+  const emit = (hit: Hit): void => {
+    (out ??= []).push(hit);
+  };
+  for (const x of p.containers) visit(x, emit);
+  return out ?? NONE;
+}
+
 /** Rules with at most one hit per container: `hitOf` returns it, or undefined when the container is fine. */
 function perContainer(p: PodView, hitOf: (x: ContainerView) => Hit | undefined): readonly Hit[] {
-  let out: Hit[] | undefined;
-  for (const x of p.containers) {
+  return containerHits(p, (x, emit) => {
     const hit = hitOf(x);
-    if (hit) (out ??= []).push(hit);
-  }
-  return out ?? NONE;
+    if (hit) emit(hit);
+  });
 }
 
 export interface ContainerView {
@@ -244,10 +252,9 @@ const capabilities: WorkloadRule = {
     ['POD-05', 'PSS-restricted:capabilities_restricted'],
     'Set capabilities.drop: [ALL] and add only NET_BIND_SERVICE if needed.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.hardened) continue;
+  check: (p) =>
+    containerHits(p, (x, emit) => {
+      if (!x.hardened) return;
       const caps = rec(x.sc?.capabilities);
       let dangerous: string[] | undefined;
       for (const c of arr(caps?.add)) {
@@ -255,7 +262,7 @@ const capabilities: WorkloadRule = {
         if (DANGEROUS_CAPABILITIES.has(name)) (dangerous ??= []).push(name);
       }
       if (dangerous) {
-        (out ??= []).push({
+        emit({
           message: `${x.name} adds ${dangerous.join(', ')}`,
           field: `${x.path}.securityContext.capabilities.add`,
           discriminator: `${x.name}:add`,
@@ -263,15 +270,13 @@ const capabilities: WorkloadRule = {
         });
       }
       if (!arr(caps?.drop).some((c) => String(c).toUpperCase() === 'ALL')) {
-        (out ??= []).push({
+        emit({
           message: `${x.name} does not drop ALL capabilities`,
           field: `${x.path}.securityContext.capabilities.drop`,
           discriminator: `${x.name}:drop`,
         });
       }
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 const privilegeEscalation: WorkloadRule = {
@@ -320,35 +325,32 @@ const runAsRoot: WorkloadRule = {
     ['POD-02'],
     'Set runAsNonRoot: true and a non-zero runAsUser/runAsGroup at pod level.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.hardened) continue;
+  check: (p) =>
+    containerHits(p, (x, emit) => {
+      if (!x.hardened) return;
       const u = x.user;
       if (u.runAsUser === 0)
-        (out ??= []).push({
+        emit({
           message: `${x.name} sets runAsUser: 0`,
           field: `${x.path}.securityContext.runAsUser`,
           discriminator: `${x.name}:uid`,
         });
       if (u.runAsGroup === 0)
-        (out ??= []).push({
+        emit({
           message: `${x.name} sets runAsGroup: 0`,
           field: `${x.path}.securityContext.runAsGroup`,
           discriminator: `${x.name}:gid`,
           severity: 'LOW',
         });
       if (u.runAsNonRoot !== true && u.runAsUser !== 0) {
-        (out ??= []).push({
+        emit({
           message: `${x.name}: runAsNonRoot is ${u.runAsNonRoot === false ? 'false' : 'not set'}${u.runAsUser ? ` (runAsUser ${u.runAsUser})` : ', so the image decides (often root)'}`,
           field: `${x.path}.securityContext.runAsNonRoot`,
           discriminator: `${x.name}:nonroot`,
           severity: u.runAsUser ? 'LOW' : 'MEDIUM',
         });
       }
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 const readOnlyRoot: WorkloadRule = {
@@ -403,22 +405,19 @@ const hostPorts: WorkloadRule = {
     ['POD-07'],
     'Expose the port through a Service instead of hostPort.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+  check: (p) =>
+    containerHits(p, (x, emit) => {
       const ports = arr(x.c.ports);
       for (let i = 0; i < ports.length; i++) {
         const hp = rec(ports[i])?.hostPort;
         if (typeof hp !== 'number' || hp === 0) continue;
-        (out ??= []).push({
+        emit({
           message: `${x.name} binds host port ${hp}`,
           field: `${x.path}.ports[${i}].hostPort`,
           discriminator: `${x.name}:${hp}`,
         });
       }
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 /** requests.cpu, requests.memory and limits.memory (a CPU limit only throttles, so it is not required). */
@@ -436,23 +435,20 @@ const resources: WorkloadRule = {
     ['POD-12'],
     'Set resources.requests and resources.limits (at least memory) on every container.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
-      if (!x.app) continue;
+  check: (p) =>
+    containerHits(p, (x, emit) => {
+      if (!x.app) return;
       const r = rec(x.c.resources);
       let missing: string[] | undefined;
       for (const [kind, res] of REQUIRED_RESOURCES)
         if (rec(r?.[kind])?.[res] === undefined) (missing ??= []).push(`${kind}.${res}`);
       if (missing)
-        (out ??= []).push({
+        emit({
           message: `${x.name} has no ${missing.join(', ')}`,
           field: `${x.path}.resources`,
           discriminator: x.name,
         });
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 const probes: WorkloadRule = {
@@ -489,14 +485,13 @@ const secretEnv: WorkloadRule = {
     ['POD-13', 'CIS-EKS-4.4.1'],
     'Mount Secrets as files (volumes) instead of env/envFrom.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+  check: (p) =>
+    containerHits(p, (x, emit) => {
       const env = arr(x.c.env);
       for (let i = 0; i < env.length; i++) {
         const ev = rec(env[i]);
         if (ev?.valueFrom === undefined || !rec(rec(ev.valueFrom)?.secretKeyRef)) continue;
-        (out ??= []).push({
+        emit({
           message: `${x.name} env ${String(ev.name)} comes from a Secret`,
           field: `${x.path}.env[${i}]`,
           discriminator: `${x.name}:${String(ev.name)}`,
@@ -506,15 +501,13 @@ const secretEnv: WorkloadRule = {
       for (let i = 0; i < envFrom.length; i++) {
         const sr = rec(rec(envFrom[i])?.secretRef);
         if (!sr) continue;
-        (out ??= []).push({
+        emit({
           message: `${x.name} envFrom Secret ${String(sr.name)}`,
           field: `${x.path}.envFrom[${i}]`,
           discriminator: `${x.name}:from:${String(sr.name)}`,
         });
       }
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 const literalSecretEnv: WorkloadRule = {
@@ -525,9 +518,8 @@ const literalSecretEnv: WorkloadRule = {
     ['POD-16'],
     'Move the value into a Secret (or AWS Secrets Manager) and rotate it.',
   ),
-  check: (p) => {
-    let out: Hit[] | undefined;
-    for (const x of p.containers) {
+  check: (p) =>
+    containerHits(p, (x, emit) => {
       const env = arr(x.c.env);
       for (let i = 0; i < env.length; i++) {
         const ev = rec(env[i]);
@@ -535,15 +527,13 @@ const literalSecretEnv: WorkloadRule = {
         const name = String(ev.name ?? '');
         const found = detectSecret(name, ev.value);
         if (!found) continue;
-        (out ??= []).push({
+        emit({
           message: `${x.name} env ${name}=${redact(ev.value)} (${found.kind})`,
           field: `${x.path}.env[${i}].value`,
           discriminator: `${x.name}:${name}`,
         });
       }
-    }
-    return out ?? NONE;
-  },
+    }),
 };
 
 const serviceLinks: WorkloadRule = {
