@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+
 import { UsageError } from '../core/index.js';
 import type { RequestAttributes } from './rbac.js';
 import { parseRequestWords } from './request.js';
@@ -67,6 +67,8 @@ async function requestJson(
   path: string,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
+  // Loaded on use: the client library is ~800 files, and most access commands never reach a cluster.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromClusterAndUser(
     { name: 'eks', server: conn.server, caData: conn.caData, skipTLSVerify: false },

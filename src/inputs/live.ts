@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { InputError, type InputProblem, RampartError, writeFileAtomic } from '../core/index.js';
 import type { KubeObject } from './kube.js';
@@ -67,6 +67,8 @@ export interface LiveSnapshotOptions {
  * the API path it came from. A list the caller may not read is an input problem naming the path, not a crash.
  */
 export async function loadLiveSnapshot(options: LiveSnapshotOptions = {}): Promise<Snapshot> {
+  // Loaded on use: the client library is ~800 files, and every command that reads snapshot files imports this module.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);

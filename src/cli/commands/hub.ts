@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pushFindingsFile } from '../../hub/index.js';
 import { TOOL_VERSION } from '../version.js';
 
 interface HubPushOptions {
@@ -32,6 +31,8 @@ export function register(program: Command): void {
     )
     .action(async (file: string, opts: HubPushOptions, cmd: Command) => {
       const { cacheDir } = cmd.optsWithGlobals() as { cacheDir?: string };
+      // On use: the hub module brings its store and server libraries, which `hub --help` does not need.
+      const { pushFindingsFile } = await import('../../hub/index.js');
       const report = await pushFindingsFile(file, {
         ...(cacheDir ? { cacheDir } : {}),
         to: opts.to,

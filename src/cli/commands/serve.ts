@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { startHub, startWorker } from '../../hub/index.js';
 import { cacheDirOf } from '../output.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -92,6 +91,7 @@ Examples:
       -H content-type:application/json http://127.0.0.1:8080/api/v1/findings:batch`,
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
+      const { startHub } = await import('../../hub/index.js');
       const hub = await startHub({
         host: opts.host,
         port: opts.port,
@@ -150,6 +150,7 @@ Examples:
         opts: { db: string; concurrency: number; scanTimeout: number; insecureRegistry: string[] },
         cmd: Command,
       ) => {
+        const { startWorker } = await import('../../hub/index.js');
         const worker = await startWorker({
           db: opts.db,
           cacheDir: cacheDirOf(cmd),
