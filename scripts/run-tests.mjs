@@ -26,7 +26,6 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const reporter = process.stdout.isTTY ? 'spec' : 'spec';
 const r = spawnSync(
   process.execPath,
   [
@@ -35,7 +34,7 @@ const r = spawnSync(
     '--import',
     './scripts/property-seed.mjs',
     '--test',
-    `--test-reporter=${reporter}`,
+    '--test-reporter=spec',
     '--test-concurrency=2',
     ...passThrough,
     ...files,

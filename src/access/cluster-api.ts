@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-
 import { UsageError } from '../core/index.js';
 import type { RequestAttributes } from './rbac.js';
 import { parseRequestWords } from './request.js';

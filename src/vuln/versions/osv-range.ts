@@ -126,11 +126,12 @@ function rangeOutcome(
  * The verdict of most evaluations (evaluable, not affected): one frozen object instead of three per call, as
  * matching evaluates every advisory of every installed package.
  */
+const NONE_LISTED = Object.freeze([]) as unknown as string[];
 const NOT_AFFECTED: RangeVerdict = Object.freeze({
   affected: false,
   evaluable: true,
-  fixedIn: Object.freeze([]) as unknown as string[],
-  notes: Object.freeze([]) as unknown as string[],
+  fixedIn: NONE_LISTED,
+  notes: NONE_LISTED,
 });
 
 /**
@@ -179,14 +180,7 @@ export function evaluateAffected(
       (notes ??= []).push(err instanceof Error ? err.message : String(err));
     }
   }
-  if (isAffected) {
-    return {
-      affected: true,
-      evaluable: true,
-      fixedIn: fixedIn ?? [],
-      notes: notes ?? (NOT_AFFECTED.notes as string[]),
-    };
-  }
+  if (isAffected) return { affected: true, evaluable: true, fixedIn: fixedIn ?? [], notes: notes ?? NONE_LISTED };
   if (!notes) return NOT_AFFECTED;
   return { affected: false, evaluable: false, fixedIn: [], notes };
 }
