@@ -104,6 +104,19 @@ export class JobQueue implements ScanQueue {
   ): Promise<boolean> {
     const now = this.now();
     const added = await this.db.transaction().execute(async (trx) => {
+      // The live job is looked for before the finished one, never after: under PostgreSQL's READ COMMITTED each
+      // statement sees what had committed when it began, so a job that finishes between the two reads is still
+      // seen — as running by the first or as done by the second. In the other order a job finishing in between was
+      // seen by neither (not yet done, then no longer live) and the digest was scanned twice.
+      const live = await trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', '=', kind)
+        .where('dedupe_key', '=', dedupeKey)
+        .where('status', 'in', ['queued', 'running'])
+        .limit(1)
+        .executeTakeFirst();
+      if (live) return false;
       if (options.skipIfDoneWithinMs !== undefined) {
         const recent = await trx
           .selectFrom('jobs')

@@ -124,6 +124,41 @@ describe('persistent scan queue', () => {
     }
   });
 
+  // A redelivered push arriving while the first scan of its digest finishes must see that scan either still running
+  // or done, never neither (the CI run that found this scanned one digest of the burst below twice on PostgreSQL).
+  for (const backend of [sqliteBackend(), postgresBackend()] as Backend[]) {
+    test(`a redelivery racing the finish of the same digest's scan is not queued again (${backend.name})`, {
+      skip: backend.skip,
+    }, async () => {
+      const hub = await backend.open();
+      const queue = new JobQueue(hub, {}, {});
+      try {
+        let requeued = 0;
+        for (let round = 0; round < 150; round++) {
+          const key = `sha256:${round}`;
+          assert.equal(await queue.enqueue(IMAGE_SCAN_JOB, key, {}), true);
+          const job = await queue.claim();
+          assert.ok(job, 'the job just queued is taken');
+          // What a worker does when the scan succeeds, racing three redeliveries that skip recently done digests.
+          const finish = hub.db
+            .updateTable('jobs')
+            .set({ status: 'done', lease_until: null, updated_at: new Date().toISOString() })
+            .where('id', '=', Number(job.id))
+            .execute();
+          const redeliveries = [0, 1, 2].map(() =>
+            queue.enqueue(IMAGE_SCAN_JOB, key, {}, { skipIfDoneWithinMs: 3_600_000 }),
+          );
+          const [, ...added] = await Promise.all([finish, ...redeliveries]);
+          requeued += added.filter(Boolean).length;
+        }
+        assert.equal(requeued, 0, 'no redelivery queued a second scan');
+      } finally {
+        await hub.close();
+        await backend.cleanup();
+      }
+    });
+  }
+
   // SQLite: the issue's 1,000-event burst. PostgreSQL: 200 queued scans taken by three consumers at once (SKIP
   // LOCKED), kept smaller so the suite stays within its time budget on a 2-core machine.
   const COUNT = { sqlite: 1000, postgres: 200 } as const;
