@@ -384,24 +384,28 @@ export class AdvisoryDb {
    * evaluates ranges on it and builds the entry (`affected()`) only for the rows that match, so the many rows that
    * do not match leave no objects behind.
    */
-  visitAffected(ecosystem: string, names: string[], visit: (row: AffectedRowCursor) => void): void {
-    // Rows as arrays: building a keyed object per row cost more than reading it.
+  visitAffected(ecosystem: string, names: readonly string[], visit: (row: AffectedRowCursor) => void): void {
+    // Rows as arrays: building a keyed object per row cost more than reading it. Each row names its package by
+    // position in the chunk passed (json_each's key), not by name: no name string per row, and the caller finds
+    // the row's package with an array index instead of a hash look-up. The join runs names in the order given and
+    // a name's rows in key order (ecosystem, package, seq), which is write order.
     this.affectedByNamesQuery ??= this.db
       .prepare(
-        `SELECT advisory_rowid, package, ranges, versions, cvss, vendor_severity, fix_state
-           FROM affected WHERE ecosystem = ? AND package IN (SELECT value FROM json_each(?))`,
+        `SELECT j.key, a.advisory_rowid, a.ranges, a.versions, a.cvss, a.vendor_severity, a.fix_state
+           FROM json_each(?) AS j CROSS JOIN affected AS a WHERE a.ecosystem = ? AND a.package = j.value`,
       )
       .raw(true);
     const withdrawn = this.withdrawnAdvisories();
     const cursor = new AffectedRowCursor(ecosystem, sharedDecoder());
     for (let at = 0; at < names.length; at += NAMES_PER_QUERY) {
       const chunk = JSON.stringify(names.slice(at, at + NAMES_PER_QUERY));
-      const rows = this.affectedByNamesQuery.all(ecosystem, chunk) as AffectedColumns[];
+      const rows = this.affectedByNamesQuery.all(chunk, ecosystem) as AffectedColumns[];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i] as AffectedColumns;
         // No rowid: an affected row without its advisory (never written so; the advisory lookup would miss too).
-        if (r[0] === null || withdrawn.has(r[0])) continue;
-        cursor.moveTo(r);
+        if (r[1] === null || withdrawn.has(r[1])) continue;
+        const nameIndex = at + r[0];
+        cursor.moveTo(r, nameIndex, names[nameIndex] as string);
         visit(cursor);
       }
     }
@@ -419,10 +423,15 @@ export class AdvisoryDb {
            FROM advisories WHERE rowid IN (SELECT value FROM json_each(?))`,
       )
       .raw(true);
-    const missing = new Set<number>();
-    for (const rowid of rowids) if (!this.advisoryCache.has(rowid)) missing.add(rowid);
-    // In rowid order the lookups walk neighbouring table pages instead of jumping across the file.
-    const sorted = Float64Array.from(missing).sort();
+    // In rowid order the lookups walk neighbouring table pages instead of jumping across the file; sorting also
+    // brings repeats together, so they are dropped without a set.
+    const all = Float64Array.from(rowids).sort();
+    let n = 0;
+    for (let i = 0; i < all.length; i++) {
+      const rowid = all[i] as number;
+      if ((n === 0 || all[n - 1] !== rowid) && !this.advisoryCache.has(rowid)) all[n++] = rowid;
+    }
+    const sorted = all.subarray(0, n);
     const decode = sharedDecoder();
     for (let at = 0; at < sorted.length; at += ROWIDS_PER_QUERY) {
       const chunk = JSON.stringify(Array.from(sorted.subarray(at, at + ROWIDS_PER_QUERY)));
@@ -467,11 +476,14 @@ export interface AffectedEntry {
   affected: AffectedPackage;
 }
 
-type AffectedColumns = [number | null, string, string, string, string | null, string | null, string | null];
+/** Position of the name in its chunk, advisory rowid, ranges, versions, cvss, vendor severity, fix state. */
+type AffectedColumns = [number, number | null, string, string, string | null, string | null, string | null];
 
 /** One affected row as `visitAffected` passes it: ranges and versions decoded, the full entry built on demand. */
 export class AffectedRowCursor {
   advisoryRowid = 0;
+  /** Position of the package's name in the list passed to `visitAffected`. */
+  nameIndex = 0;
   name = '';
   ranges: AffectedPackage['ranges'] = [];
   versions: string[] = [];
@@ -483,11 +495,12 @@ export class AffectedRowCursor {
     private readonly decode: <T>(text: string) => T,
   ) {}
 
-  moveTo(columns: AffectedColumns): void {
+  moveTo(columns: AffectedColumns, nameIndex: number, name: string): void {
     this.columns = columns;
     this.built = undefined;
-    this.advisoryRowid = columns[0] as number;
-    this.name = columns[1];
+    this.advisoryRowid = columns[1] as number;
+    this.nameIndex = nameIndex;
+    this.name = name;
     this.ranges = this.decode<AffectedPackage['ranges']>(columns[2]);
     this.versions = this.decode<string[]>(columns[3]);
   }

@@ -131,9 +131,21 @@ function keyOf(p: InventoryPackage, os: OsEcosystems): MatchKey | undefined {
     default: {
       const ecosystem = p.purl && BITNAMI_PURL.test(p.purl) ? 'Bitnami' : ECOSYSTEM_OF_TYPE[p.type];
       if (!ecosystem) return undefined;
-      return { ecosystems: [ecosystem], names: [normalizePackageName(ecosystem, p.name)], version: p.version };
+      return {
+        ecosystems: ecosystemList(ecosystem),
+        names: [normalizePackageName(ecosystem, p.name)],
+        version: p.version,
+      };
     }
   }
+}
+
+/** One shared, read-only `[ecosystem]` per language ecosystem: keys only read it, as they do the distro lists. */
+const ECOSYSTEM_LISTS = new Map<string, string[]>();
+function ecosystemList(ecosystem: string): string[] {
+  let list = ECOSYSTEM_LISTS.get(ecosystem);
+  if (!list) ECOSYSTEM_LISTS.set(ecosystem, (list = Object.freeze([ecosystem]) as unknown as string[]));
+  return list;
 }
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;
@@ -167,7 +179,9 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   const uncovered = new Set<string>();
   // Pass 1: the key of every package, and per ecosystem and name the packages waiting for its advisories, as
   // `package index * KEY_SLOTS + key order` (key order = ecosystem position * NAME_SLOTS + name position).
-  const keyed: Array<{ p: InventoryPackage; key: MatchKey }> = [];
+  // Parallel arrays (package, key) rather than a pair object per package: one object less to keep per package.
+  const keyedPackages: InventoryPackage[] = [];
+  const keyedKeys: MatchKey[] = [];
   // One package per name is the common case: a plain number until a second one waits for the same name.
   const waiting = new Map<string, Map<string, number | number[]>>();
   const os = osEcosystemsOf(inventory.distro);
@@ -186,8 +200,9 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
     if (key.ecosystems.length > KEY_SLOTS / NAME_SLOTS || key.names.length > NAME_SLOTS) {
       throw new Error(`internal: match key of ${p.name} has more ecosystems or names than its slots hold`);
     }
-    const k = keyed.length;
-    keyed.push({ p, key });
+    const k = keyedPackages.length;
+    keyedPackages.push(p);
+    keyedKeys.push(key);
     for (let e = 0; e < key.ecosystems.length; e++) {
       const ecosystem = key.ecosystems[e] as string;
       if (!known.has(ecosystem)) continue;
@@ -221,12 +236,12 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
     // Per match: each distinct version string is parsed once, not once per comparison.
     const plain = schemeForEcosystem(ecosystem);
     const scheme = plain ? withParsedCache(plain) : undefined;
-    const versionOf = (slot: number): string =>
-      (keyed[Math.floor(slot / KEY_SLOTS)] as (typeof keyed)[number]).key.version;
+    const versionOf = (slot: number): string => (keyedKeys[Math.floor(slot / KEY_SLOTS)] as MatchKey).version;
     // Names in index order: each chunk's lookups then walk neighbouring index and table pages.
-    db.visitAffected(ecosystem, [...byName.keys()].sort(), (row) => {
-      const slots = byName.get(row.name);
-      if (slots === undefined) return;
+    const names = [...byName.keys()].sort();
+    const slotsOfName = names.map((name) => byName.get(name) as number | number[]);
+    db.visitAffected(ecosystem, names, (row) => {
+      const slots = slotsOfName[row.nameIndex] as number | number[];
       if (typeof slots === 'number') keep(slots, row, evaluateAffected(versionOf(slots), row, scheme));
       else for (const slot of slots) keep(slot, row, evaluateAffected(versionOf(slot), row, scheme));
     });
@@ -234,7 +249,7 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   // Pass 3: per package in key order (ecosystem, name, stored order), each advisory decided once: one advisory may
   // list a package twice, or under both its binary and source name, and the first evaluable verdict stands. Rows
   // arrived grouped by ecosystem and name, so a stable counting sort by slot restores that order.
-  const order = stableOrderBySlot(keptSlot, keyed.length * KEY_SLOTS);
+  const order = stableOrderBySlot(keptSlot, keyedPackages.length * KEY_SLOTS);
   const hits: number[] = [];
   const seen = new Set<number>();
   let current = -1;
@@ -252,7 +267,7 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
     if (verdict.affected) hits.push(at);
     else {
       outcome.unevaluated.push({
-        package: (keyed[k] as (typeof keyed)[number]).p,
+        package: keyedPackages[k] as InventoryPackage,
         advisoryId: db.advisoryIdOf(rowid) ?? String(rowid),
         notes: verdict.notes,
       });
@@ -263,7 +278,9 @@ function matchAll(inventory: ImageInventory, db: AdvisoryDb): MatchOutcome {
   for (const at of hits) {
     const advisory = advisories.get(keptRowid[at] as number);
     if (!advisory) continue;
-    const { p, key } = keyed[Math.floor((keptSlot[at] as number) / KEY_SLOTS)] as (typeof keyed)[number];
+    const k = Math.floor((keptSlot[at] as number) / KEY_SLOTS);
+    const p = keyedPackages[k] as InventoryPackage;
+    const key = keyedKeys[k] as MatchKey;
     const affected = keptAffected[at] as AffectedPackage;
     outcome.matches.push(toMatch(p, key, { advisory, affected }, (keptVerdict[at] as RangeVerdict).fixedIn));
   }
