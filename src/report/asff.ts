@@ -141,6 +141,9 @@ function descriptionOf(f: Finding): string {
   return parts.join('\n\n');
 }
 
+/** ProductFields key naming the image a finding belongs to (its digest, else its reference). */
+export const ASFF_IMAGE_KEY_FIELD = 'rampart/ImageKey';
+
 function productFields(f: Finding): Record<string, string> {
   const fields: Record<string, string> = {
     'rampart/RuleId': f.ruleId,
@@ -148,6 +151,10 @@ function productFields(f: Finding): Record<string, string> {
     'rampart/Resource': truncate(resourceLabel(f.resource), 2048),
   };
   if (f.pillar) fields['rampart/Pillar'] = f.pillar;
+  // The image as the scan store keys it (digest, else reference): a scan on another machine (an ephemeral CI runner)
+  // finds this image's ACTIVE findings in Security Hub by it, whatever tag or registry name the image was read by.
+  if (f.resource.type === 'image')
+    fields[ASFF_IMAGE_KEY_FIELD] = truncate(f.resource.digest ?? f.resource.reference, 2048);
   const loc = resourceLocation(f.resource);
   if (loc) fields['rampart/Location'] = truncate(`${loc.file}${loc.line ? `:${loc.line}` : ''}`, 2048);
   if (f.reason) fields['rampart/Reason'] = truncate(f.reason, 2048);

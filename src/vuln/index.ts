@@ -12,12 +12,17 @@ import {
   UsageError,
 } from '../core/index.js';
 import { inventoryImage } from '../image/index.js';
-import { asffTarget, toAsffFindings, type WriterContext } from '../report/index.js';
+import { ASFF_IMAGE_KEY_FIELD, asffTarget, toAsffFindings, type WriterContext } from '../report/index.js';
 import { AdvisoryDb, advisoryDbPath, type DbStatus } from './db.js';
 import { type ImportReport, importPath } from './import.js';
 import { inventoryFromSbom } from './sbom.js';
 import { scanInventory, type VulnScanOptions } from './scan.js';
-import { type SecurityHubSendOptions, type SecurityHubSendReport, sendToSecurityHub } from './securityhub.js';
+import {
+  activeImageFindings,
+  type SecurityHubSendOptions,
+  type SecurityHubSendReport,
+  sendToSecurityHub,
+} from './securityhub.js';
 import { imageKey, type ScanChange, ScanStore } from './store.js';
 import { loadVex } from './vex.js';
 
@@ -249,9 +254,28 @@ async function importToSecurityHub(
   };
   // The product ARN the findings go under (the account's default product unless given): part of the store's key.
   const { productArn } = asffTarget(context);
+  // What Security Hub holds ACTIVE for these images, whoever imported it: with a new cache dir (an ephemeral CI
+  // runner) the local record is empty, and vanished findings would otherwise stay ACTIVE for ever. The local record
+  // still counts too: a finding imported seconds ago may not be visible to GetFindings yet.
+  const warnings: string[] = [];
+  let held: Map<string, Map<string, Record<string, unknown>>> | undefined;
+  try {
+    held = await activeImageFindings(
+      productArn,
+      parts.map((p) => p.key),
+      ASFF_IMAGE_KEY_FIELD,
+      target,
+    );
+  } catch (err) {
+    warnings.push(
+      `could not read the images' ACTIVE findings from Security Hub (${err instanceof Error ? err.message : String(err)}); findings are closed against this machine's record of past imports only`,
+    );
+  }
   const images = parts.map((part) => {
     const current = toAsffFindings(part.result, context);
     const previous = store.securityHubActive(part.key, productArn);
+    // Security Hub's copy wins: it carries the newest UpdatedAt, which the next import must exceed.
+    for (const [id, f] of held?.get(part.key) ?? []) previous.set(id, f);
     for (const f of current) {
       const before = previous.get(String(f.Id));
       if (!before) continue;
@@ -269,6 +293,7 @@ async function importToSecurityHub(
     images.flatMap((i) => [...i.current, ...i.archived]),
     target,
   );
+  report.warnings.push(...warnings);
   const failed = new Set(report.failed.map((f) => f.id));
   for (const i of images) {
     store.securityHubImported(

@@ -3,6 +3,8 @@ import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
   type BatchImportFindingsCommandOutput,
+  GetFindingsCommand,
+  type GetFindingsCommandOutput,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { RampartError } from '../core/index.js';
@@ -34,6 +36,18 @@ export interface SecurityHubSendReport {
   retried: number;
   /** Findings that still failed, with Security Hub's reason. */
   failed: Array<{ id: string; errorCode?: string; errorMessage?: string }>;
+  /** What went short of the full job without failing it (e.g. Security Hub's current state could not be read). */
+  warnings: string[];
+}
+
+/** One client per call: the SDK's standard retry strategy backs off on HTTP throttling and 5xx. */
+function securityHubClient(options: SecurityHubSendOptions): SecurityHubClient {
+  return new SecurityHubClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: 6,
+  });
 }
 
 /** Errors worth sending again: throttling and service-side trouble, never input errors. */
@@ -78,13 +92,15 @@ export async function sendToSecurityHub(
   findings: Array<Record<string, unknown>>,
   options: SecurityHubSendOptions,
 ): Promise<SecurityHubSendReport> {
-  const report: SecurityHubSendReport = { imported: 0, archived: 0, requests: 0, retried: 0, failed: [] };
-  const client = new SecurityHubClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    maxAttempts: 6,
-  });
+  const report: SecurityHubSendReport = {
+    imported: 0,
+    archived: 0,
+    requests: 0,
+    retried: 0,
+    failed: [],
+    warnings: [],
+  };
+  const client = securityHubClient(options);
   const minGapMs = 1000 / (options.requestsPerSecond ?? 10);
   let lastRequest = 0;
   const byId = new Map(findings.map((f) => [String(f.Id), f]));
@@ -151,6 +167,72 @@ export async function sendToSecurityHub(
       pending = batchFindings(again).batches;
     }
     return report;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** AWS: GetFindings is limited to 3 requests per second, burst 6, per account and Region. */
+const GET_FINDINGS_PER_SECOND = 3;
+const GET_FINDINGS_BURST = 6;
+
+/**
+ * The findings Security Hub holds ACTIVE under `productArn` for each image (by the `rampart/ImageKey` product field
+ * Rampart writes: digest, else reference), with GetFindings (paged; ≤ 3 requests per second after a burst of 6). What a scan on
+ * another machine imported, so a scan whose cache dir is new (an ephemeral CI runner) still archives what vanished
+ * and keeps CreatedAt. Throws a RampartError when Security Hub cannot be read; the caller decides what that means.
+ */
+export async function activeImageFindings(
+  productArn: string,
+  imageKeys: string[],
+  imageKeyField: string,
+  options: SecurityHubSendOptions,
+): Promise<Map<string, Map<string, Record<string, unknown>>>> {
+  const client = securityHubClient(options);
+  const out = new Map<string, Map<string, Record<string, unknown>>>();
+  // A token bucket: the burst at once, then the sustained rate (the SDK still backs off if throttled anyway).
+  let tokens = GET_FINDINGS_BURST;
+  let refilledAt = Date.now();
+  try {
+    for (const key of imageKeys) {
+      const found = new Map<string, Record<string, unknown>>();
+      let nextToken: string | undefined;
+      do {
+        const now = Date.now();
+        tokens = Math.min(GET_FINDINGS_BURST, tokens + ((now - refilledAt) / 1000) * GET_FINDINGS_PER_SECOND);
+        refilledAt = now;
+        if (tokens < 1) {
+          await sleep(((1 - tokens) / GET_FINDINGS_PER_SECOND) * 1000);
+          tokens = 1;
+          refilledAt = Date.now();
+        }
+        tokens--;
+        let page: GetFindingsCommandOutput;
+        try {
+          page = await client.send(
+            new GetFindingsCommand({
+              Filters: {
+                ProductArn: [{ Value: productArn, Comparison: 'EQUALS' }],
+                RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+                ProductFields: [{ Key: imageKeyField, Value: key, Comparison: 'EQUALS' }],
+              },
+              MaxResults: 100,
+              ...(nextToken ? { NextToken: nextToken } : {}),
+            }),
+          );
+        } catch (err) {
+          const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+          throw new RampartError(
+            e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDeniedException' ? 'auth' : 'network',
+            `Security Hub GetFindings: ${e.name ?? 'error'}: ${e.message ?? String(err)}`,
+          );
+        }
+        for (const f of page.Findings ?? []) if (f.Id) found.set(f.Id, f as unknown as Record<string, unknown>);
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+      out.set(key, found);
+    }
+    return out;
   } finally {
     client.destroy();
   }

@@ -166,13 +166,14 @@ test('CLI hub push --to securityhub of saved image scans, against local HTTP ser
     AWS_ACCOUNT_ID: '',
     AWS_ENDPOINT_URL_STS: sts.url,
   };
-  const push = (file: string) =>
+  const push = (file: string, cacheDir = join(dir, 'push-cache'), endpoint = hub.url) =>
     runCliAsync(
-      ['hub', 'push', file, '--to', 'securityhub', '--region', 'eu-west-1', '--securityhub-endpoint', hub.url],
-      {
-        env: pushEnv,
-      },
+      ['hub', 'push', file, '--to', 'securityhub', '--region', 'eu-west-1', '--securityhub-endpoint', endpoint],
+      { env: { ...pushEnv, RAMPART_CACHE_DIR: cacheDir } },
     );
+  // The second push runs as on a fresh CI runner: a cache dir with no record of the first import. What to close
+  // and which CreatedAt to keep come from Security Hub's own ACTIVE findings for the image (GetFindings).
+  const freshRunnerCache = join(dir, 'push-cache-fresh-runner');
   try {
     const one = await push(first.file);
     assert.equal(one.status, 0, one.stderr);
@@ -188,8 +189,21 @@ test('CLI hub push --to securityhub of saved image scans, against local HTTP ser
     assert.equal(created?.AwsAccountId, '111122223333', 'the account STS named');
     assert.equal(created?.ProductArn, 'arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default');
 
-    const two = await push(second.file);
+    const two = await push(second.file, freshRunnerCache);
     assert.equal(two.status, 0, two.stderr);
+    const lookup = hub.getFindingsRequests.at(-1);
+    assert.deepEqual(lookup?.Filters?.ProductFields, [
+      {
+        Key: 'rampart/ImageKey',
+        Value: expat.resource.type === 'image' ? (expat.resource.digest ?? expat.resource.reference) : '',
+        Comparison: 'EQUALS',
+      },
+    ]);
+    assert.deepEqual(lookup?.Filters?.RecordState, [{ Value: 'ACTIVE', Comparison: 'EQUALS' }]);
+    assert.ok(
+      hub.getFindingsRequests.length >= 1 + Math.ceil(failing.length / 100),
+      'every page of ACTIVE findings read',
+    );
     assert.match(
       two.stdout,
       new RegExp(`${failing.length - 1} of ${failing.length - 1} findings imported, .*, 1 archived`),
@@ -201,7 +215,7 @@ test('CLI hub push --to securityhub of saved image scans, against local HTTP ser
     const other = failing.find((f) => f.id !== expat.id);
     assert.equal(hub.stored.get(`rampart/${other?.id}`)?.RecordState, 'ACTIVE');
 
-    const three = await push(clean);
+    const three = await push(clean, freshRunnerCache);
     assert.equal(three.status, 0, three.stderr);
     assert.match(three.stdout, new RegExp(`0 of 0 findings imported, .*, ${failing.length - 1} archived`));
     assert.deepEqual(
@@ -210,6 +224,21 @@ test('CLI hub push --to securityhub of saved image scans, against local HTTP ser
       'everything the image had is closed',
     );
     assert.deepEqual(hub.invalid, [], 'every finding, ACTIVE or ARCHIVED, passes the ASFF schema');
+
+    // Without securityhub:GetFindings the push warns and closes against this machine's record of past imports.
+    const denied = await startSecurityHubStandIn({ denyGetFindings: true });
+    standIns.push(denied);
+    const deniedCache = join(dir, 'push-cache-no-get-findings');
+    const four = await push(first.file, deniedCache, denied.url);
+    assert.equal(four.status, 0, four.stderr);
+    assert.match(
+      four.stderr,
+      /warning: could not read the images' ACTIVE findings from Security Hub \(Security Hub GetFindings: AccessDeniedException/,
+    );
+    const five = await push(second.file, deniedCache, denied.url);
+    assert.equal(five.status, 0, five.stderr);
+    assert.match(five.stdout, / 1 archived/);
+    assert.equal(denied.stored.get(`rampart/${expat.id}`)?.RecordState, 'ARCHIVED');
   } finally {
     await sts.close();
   }

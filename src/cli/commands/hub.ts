@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--cluster <name>', 'cluster name: ASFF resource ids and hub grouping')
     .addHelpText(
       'after',
-      '\nImage scan results are imported image by image: a finding the previous push (or `image scan --securityhub`) of\nthe same image digest had and this scan has not is re-imported ARCHIVED (state kept in the cache dir).\n\nExamples:\n  rampart image scan oci:build/app -o json --output-file app.json --fail-on never\n  rampart hub push app.json --to securityhub --region eu-west-1 --aws-account-id 111122223333\n  RAMPART_HUB_TOKEN=… rampart hub push audit.json --to https://hub.example:8080 --cluster prod',
+      '\nImage scan results are imported image by image: a finding the previous push (or `image scan --securityhub`) of\nthe same image digest had and this scan has not is re-imported ARCHIVED (what Security Hub holds ACTIVE for the image,\nread with GetFindings, and the record of past imports in the cache dir).\n\nExamples:\n  rampart image scan oci:build/app -o json --output-file app.json --fail-on never\n  rampart hub push app.json --to securityhub --region eu-west-1 --aws-account-id 111122223333\n  RAMPART_HUB_TOKEN=… rampart hub push audit.json --to https://hub.example:8080 --cluster prod',
     )
     .action(async (file: string, opts: HubPushOptions, cmd: Command) => {
       const { cacheDir } = cmd.optsWithGlobals() as { cacheDir?: string };
@@ -51,6 +51,7 @@ export function register(program: Command): void {
         for (const f of s.failed) {
           process.stderr.write(`  failed: ${f.id}: ${f.errorCode ?? 'error'} ${f.errorMessage ?? ''}\n`);
         }
+        for (const w of s.warnings) process.stderr.write(`  warning: ${w}\n`);
         process.exitCode = s.failed.length > 0 ? 2 : 0;
       } else {
         const h = report.hub;

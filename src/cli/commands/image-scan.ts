@@ -113,6 +113,7 @@ export function registerImageScan(program: Command): void {
       for (const f of hub.failed) {
         process.stderr.write(`  failed: ${f.id}: ${f.errorCode ?? 'error'} ${f.errorMessage ?? ''}\n`);
       }
+      for (const w of hub.warnings) process.stderr.write(`  warning: ${w}\n`);
       if (hub.failed.length > 0) process.exitCode = Math.max(process.exitCode ?? 0, 2);
     }
     if (opts.push) {
