@@ -21,6 +21,7 @@ import {
   accessModelOf,
   EXTERNAL,
   failureText,
+  isolationFromNetwork,
   networkOf,
   pssFromConfigEngine,
   rbacFromAccessEngine,
@@ -406,7 +407,8 @@ export async function runAudit(paths: string[], options: AuditOptions = {}): Pro
       reason: net.reason,
     });
   }
-  const providers: BoundaryProviders = { pss, reachability: reach, rbac };
+  const isolation = net.available ? isolationFromNetwork(net.value) : net;
+  const providers: BoundaryProviders = { pss, reachability: reach, rbac, isolation };
   const report = analyzeBoundaries(snapshot, { providers, enforcement });
   const findings = [...report.findings, ...extraFindings];
   const namespaces = report.namespaces.map(({ findings: _f, ...rest }) => rest);

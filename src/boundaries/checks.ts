@@ -250,15 +250,40 @@ function notEnforced(ctx: Context): { status: 'fail' | 'unknown'; reason: string
     : { status: 'fail', reason: `not enforced — ${e.summary}` };
 }
 
+/** Cluster-wide admin-tier kinds: their Deny rules fence namespaces without isolating pods in the NetworkPolicy sense. */
+const ADMIN_TIER_KINDS = ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'];
+
 function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
   const dd = defaultDenyOf(ctx.snapshot, ns.name);
   const ne = notEnforced(ctx);
   const out: Finding[] = [];
   const refs = (id: string) => [{ id }, { id: 'TEN-05' }, { id: 'BPG-NET', url: BPG_NET }];
   const others = otherPoliciesFor(ctx.snapshot, ns.name);
+  // Other policy kinds make a missing Kubernetes default-deny undecidable from the NetworkPolicies alone. When the
+  // CNI that enforces them was detected (so the network model applies them) and none is an admin-tier policy (a
+  // baseline deny fences without isolating), the model decides for the pods that exist: one that no policy isolates
+  // takes any traffic. Pods that do not exist yet are not covered, so "all isolated" stays unknown.
+  const isolation = ctx.providers.isolation;
+  const decidable =
+    !ne && isolation?.available === true && !others.some((o) => ADMIN_TIER_KINDS.includes(o.slice(0, o.indexOf(' '))));
   const direction = (dir: 'ingress' | 'egress', ruleId: string, sev: Severity) => {
     const found = dd[dir];
-    if (found.length === 0 && others.length > 0) {
+    const open =
+      found.length === 0 && decidable && isolation?.available ? isolation.value.unisolatedPods(ns.name, dir) : [];
+    if (open.length > 0) {
+      out.push(
+        nsFinding(ns, {
+          ruleId,
+          title: `No default-deny ${dir}: ${open.length} pod${open.length === 1 ? '' : 's'} that no policy isolates for ${dir} (${listOrNone(open, 3)})`,
+          severity: sev,
+          status: 'fail',
+          description: `No Kubernetes default-deny, and none of the other policies (${listOrNone(others, 5)}), as the detected CNI enforces them, isolates ${listOrNone(open, 5)} for ${dir}: ${dir === 'ingress' ? 'any pod in the cluster can connect to them' : 'they can connect anywhere'}.`,
+          evidence: { networkPolicies: dd.policies.map((p) => p.name), otherPolicies: others, unisolatedPods: open },
+          references: refs(dir === 'ingress' ? 'NET-01' : 'NET-02'),
+          remediation: `Add a NetworkPolicy with podSelector: {} and policyTypes: [${dir === 'ingress' ? 'Ingress' : 'Egress'}] and no rules.`,
+        }),
+      );
+    } else if (found.length === 0 && others.length > 0) {
       out.push(
         nsFinding(ns, {
           ruleId,

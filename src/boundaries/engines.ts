@@ -11,6 +11,7 @@ import type { Snapshot } from '../inputs/index.js';
 import { type BuiltNetwork, buildNetwork, type Cni, computeMatrix } from '../network/index.js';
 import { BUILTIN_ROLES_VERSION, type BuiltinAssumption } from './builtin-roles.js';
 import type {
+  Isolation,
   NamespaceEdge,
   PermissionHolder,
   PermissionQuery,
@@ -92,6 +93,21 @@ export function reachabilityFromNetwork(net: BuiltNetwork): Provided<Reachabilit
   } catch (err) {
     return { available: false, reason: failureText('network', err) };
   }
+}
+
+/** Per namespace and direction, the pods no policy in force isolates (the network model's own isolation rules). */
+export function isolationFromNetwork(net: BuiltNetwork): Provided<Isolation> {
+  const { model } = net;
+  return {
+    available: true,
+    value: {
+      unisolatedPods: (namespace, direction) =>
+        model.pods
+          .filter((p) => p.namespace === namespace && !p.hostNetwork && !model.isIsolated(p, direction))
+          .map((p) => p.display)
+          .sort(),
+    },
+  };
 }
 
 /**

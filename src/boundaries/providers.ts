@@ -37,6 +37,12 @@ export interface Reachability {
   edges: NamespaceEdge[];
 }
 
+/** Which pods the policies in force isolate (network engine, under the CNI detected as enforcing policy). */
+export interface Isolation {
+  /** Pods of `namespace` (host-network pods aside) that no policy isolates for `direction`: unmatched traffic passes. */
+  unisolatedPods(namespace: string, direction: 'ingress' | 'egress'): string[];
+}
+
 /** A subject that holds a permission, and how (access engine). */
 export interface PermissionHolder {
   kind: 'User' | 'Group' | 'ServiceAccount';
@@ -74,4 +80,6 @@ export interface BoundaryProviders {
   pss: Provided<PssEvaluator>;
   reachability: Provided<Reachability>;
   rbac: Provided<RbacOracle>;
+  /** Absent or unavailable: a namespace without a Kubernetes default-deny but with other policies stays unknown. */
+  isolation?: Provided<Isolation>;
 }

@@ -317,3 +317,52 @@ spec:
   const withoutCalico = await runAudit([write('plain-cluster.yaml', shopAndBlog + denyShopIngress)]);
   assert.equal(edge(withoutCalico, 'blog', 'shop'), true);
 });
+
+test('runAudit: with Calico enforcing and no Kubernetes default-deny, a pod no Calico policy isolates fails the default-deny check by name; all pods isolated stays unknown', async () => {
+  const isolateWeb = `---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: web-ingress-only-from-shop}
+spec:
+  selector: app == 'web'
+  types: [Ingress]
+  ingress: [{action: Allow, source: {namespaceSelector: "kubernetes.io/metadata.name == 'shop'"}}]
+`;
+  const ingressOf = (r: AuditResult) =>
+    r.findings.find(
+      (f) =>
+        f.ruleId === 'boundary/default-deny-ingress' && f.resource.type === 'kubernetes' && f.resource.name === 'shop',
+    );
+  // web is isolated for ingress (selected by an ingress policy: unmatched traffic is dropped at the end of the
+  // tier); api is selected by nothing, so any pod can connect to it.
+  const both = await runAudit([
+    write(
+      'calico-two.yaml',
+      `${CALICO_NODE}---\n${shopSnapshot(deployment('web', 'nginx:1.27'), deployment('api', 'nginx:1.27'))}${isolateWeb}`,
+    ),
+  ]);
+  const open = ingressOf(both);
+  assert.equal(open?.status, 'fail', JSON.stringify(open));
+  assert.deepEqual(open?.evidence?.unisolatedPods, ['shop/api[Deployment]']);
+  assert.match(open?.title ?? '', /1 pod that no policy isolates for ingress \(shop\/api\[Deployment\]\)/);
+  // Egress: no policy selects either pod for egress.
+  const egress = both.findings.find(
+    (f) =>
+      f.ruleId === 'boundary/default-deny-egress' && f.resource.type === 'kubernetes' && f.resource.name === 'shop',
+  );
+  assert.equal(egress?.status, 'fail');
+  assert.deepEqual(egress?.evidence?.unisolatedPods, ['shop/api[Deployment]', 'shop/web[Deployment]']);
+  // Every existing pod isolated: a pod created later may not be, so this is not a pass.
+  const onlyWeb = await runAudit([
+    write('calico-one.yaml', `${CALICO_NODE}---\n${shopSnapshot(deployment('web', 'nginx:1.27'))}${isolateWeb}`),
+  ]);
+  assert.equal(ingressOf(onlyWeb)?.status, 'unknown');
+  // Without a Calico agent the policy is not applied by anything: both pods take any traffic.
+  const plain = await runAudit([
+    write(
+      'plain-two.yaml',
+      shopSnapshot(deployment('web', 'nginx:1.27'), deployment('api', 'nginx:1.27')) + isolateWeb,
+    ),
+  ]);
+  assert.notEqual(ingressOf(plain)?.status, 'pass');
+});
