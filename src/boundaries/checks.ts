@@ -1,6 +1,7 @@
 import { type Finding, type KubernetesRef, makeFinding, type Reference, type Severity } from '../core/index.js';
 import type { LoadedObject, Snapshot } from '../inputs/index.js';
-import type { EnforcementDetection } from './cni.js';
+import { CNI_PROFILES, type Cni } from '../network/index.js';
+import { type EnforcementDetection, networkCniOf } from './cni.js';
 import {
   defaultDenyOf,
   expandWorkloadsCached,
@@ -8,6 +9,7 @@ import {
   namespaceRole,
   otherPoliciesFor,
   type PodFacts,
+  type PolicyFamily,
   type PsaMode,
   placementOf,
   podFacts,
@@ -250,26 +252,48 @@ function notEnforced(ctx: Context): { status: 'fail' | 'unknown'; reason: string
     : { status: 'fail', reason: `not enforced — ${e.summary}` };
 }
 
-/** Cluster-wide admin-tier kinds: their Deny rules fence namespaces without isolating pods in the NetworkPolicy sense. */
-const ADMIN_TIER_KINDS = ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy'];
+/** Whether a CNI profile of the network engine enforces a policy family. */
+function enforces(cni: Cni, family: PolicyFamily): boolean {
+  const profile = CNI_PROFILES[cni];
+  switch (family) {
+    case 'calico':
+      return profile.calico;
+    case 'cilium':
+      return profile.cilium;
+    case 'anp-v1alpha1':
+      return profile.anpV1alpha1;
+    case 'cluster-network-policy':
+      return profile.clusterNetworkPolicy;
+  }
+}
 
 function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
   const dd = defaultDenyOf(ctx.snapshot, ns.name);
   const ne = notEnforced(ctx);
   const out: Finding[] = [];
   const refs = (id: string) => [{ id }, { id: 'TEN-05' }, { id: 'BPG-NET', url: BPG_NET }];
-  const others = otherPoliciesFor(ctx.snapshot, ns.name);
-  // Other policy kinds make a missing Kubernetes default-deny undecidable from the NetworkPolicies alone. When the
-  // CNI that enforces them was detected (so the network model applies them) and none is an admin-tier policy (a
-  // baseline deny fences without isolating), the model decides for the pods that exist: one that no policy isolates
-  // takes any traffic. Pods that do not exist yet are not covered, so "all isolated" stays unknown.
+  // Other policy kinds make a missing Kubernetes default-deny undecidable from the NetworkPolicies alone — unless the
+  // CNI detected as enforcing policy ignores them (they then fence nothing), or the network model, which applies
+  // what that CNI enforces, decides: a pod that no policy isolates takes any traffic. Pods that do not exist yet are
+  // not covered, so "all isolated" stays unknown, and so does any admin-tier policy (a deny that fences without
+  // isolating) or enforcement that could not be established.
+  const candidates = otherPoliciesFor(ctx.snapshot, ns.name);
+  const cni = ne ? undefined : networkCniOf(ctx.enforcement);
+  const ignored = cni ? candidates.filter((o) => !enforces(cni, o.family)).map((o) => o.label) : [];
+  const enforced = cni ? candidates.filter((o) => enforces(cni, o.family)) : candidates;
+  const others = enforced.map((o) => o.label);
   const isolation = ctx.providers.isolation;
   const decidable =
-    !ne && isolation?.available === true && !others.some((o) => ADMIN_TIER_KINDS.includes(o.slice(0, o.indexOf(' '))));
+    cni !== undefined &&
+    isolation?.available === true &&
+    !enforced.some((o) => o.family === 'anp-v1alpha1' || o.family === 'cluster-network-policy');
+  const ignoredNote = ignored.length > 0 ? { notEnforcedByCni: ignored } : {};
   const direction = (dir: 'ingress' | 'egress', ruleId: string, sev: Severity) => {
     const found = dd[dir];
     const open =
-      found.length === 0 && decidable && isolation?.available ? isolation.value.unisolatedPods(ns.name, dir) : [];
+      found.length === 0 && others.length > 0 && decidable && isolation?.available
+        ? isolation.value.unisolatedPods(ns.name, dir)
+        : [];
     if (open.length > 0) {
       out.push(
         nsFinding(ns, {
@@ -277,8 +301,13 @@ function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
           title: `No default-deny ${dir}: ${open.length} pod${open.length === 1 ? '' : 's'} that no policy isolates for ${dir} (${listOrNone(open, 3)})`,
           severity: sev,
           status: 'fail',
-          description: `No Kubernetes default-deny, and none of the other policies (${listOrNone(others, 5)}), as the detected CNI enforces them, isolates ${listOrNone(open, 5)} for ${dir}: ${dir === 'ingress' ? 'any pod in the cluster can connect to them' : 'they can connect anywhere'}.`,
-          evidence: { networkPolicies: dd.policies.map((p) => p.name), otherPolicies: others, unisolatedPods: open },
+          description: `No Kubernetes default-deny, and none of the other policies (${listOrNone(others, 5)}), as ${cni} enforces them, isolates ${listOrNone(open, 5)} for ${dir}: ${dir === 'ingress' ? 'any pod in the cluster can connect to them' : 'they can connect anywhere'}.`,
+          evidence: {
+            networkPolicies: dd.policies.map((p) => p.name),
+            otherPolicies: others,
+            unisolatedPods: open,
+            ...ignoredNote,
+          },
           references: refs(dir === 'ingress' ? 'NET-01' : 'NET-02'),
           remediation: `Add a NetworkPolicy with podSelector: {} and policyTypes: [${dir === 'ingress' ? 'Ingress' : 'Egress'}] and no rules.`,
         }),
@@ -302,7 +331,12 @@ function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
           title: `No default-deny ${dir} NetworkPolicy: ${dir === 'ingress' ? 'any pod in the cluster can connect in' : 'pods can connect anywhere'}`,
           severity: sev,
           status: 'fail',
-          evidence: { networkPolicies: dd.policies.map((p) => p.name) },
+          ...(ignored.length > 0
+            ? {
+                description: `${listOrNone(ignored, 5)}: not enforced by ${cni}, so ${ignored.length === 1 ? 'it fences' : 'they fence'} nothing.`,
+              }
+            : {}),
+          evidence: { networkPolicies: dd.policies.map((p) => p.name), ...ignoredNote },
           references: refs(dir === 'ingress' ? 'NET-01' : 'NET-02'),
           remediation: `Add a NetworkPolicy with podSelector: {} and policyTypes: [${dir === 'ingress' ? 'Ingress' : 'Egress'}] and no rules.`,
         }),

@@ -134,27 +134,34 @@ export function expandWorkloadsCached(snapshot: Snapshot): WorkloadPod[] {
   return w;
 }
 
+/** Which enforcer a policy kind needs: a CNI profile enforces some families and ignores the rest. */
+export type PolicyFamily = 'calico' | 'cilium' | 'anp-v1alpha1' | 'cluster-network-policy';
+
 /**
  * Policy objects that may deny traffic to or from a namespace but that the default-deny check does not read: Calico
  * and Cilium policies (namespaced in it or cluster-wide) and the cluster-wide AdminNetworkPolicy tiers. With any of
- * them present, a namespace without a Kubernetes default-deny may still be fenced: not known, rather than failed.
+ * them present (and enforced), a namespace without a Kubernetes default-deny may still be fenced.
  */
-export function otherPoliciesFor(snapshot: Snapshot, namespace: string): string[] {
-  const namespaced = (kind: string, group: string) =>
+export function otherPoliciesFor(
+  snapshot: Snapshot,
+  namespace: string,
+): Array<{ label: string; family: PolicyFamily }> {
+  const namespaced = (kind: string, group: string, family: PolicyFamily) =>
     snapshot
       .ofKind(kind, namespace)
       .filter((o) => o.apiVersion.startsWith(group))
-      .map((o) => `${kind} ${namespace}/${o.name}`);
-  const clusterWide = (kind: string) => snapshot.ofKind(kind).map((o) => `${kind} ${o.name}`);
+      .map((o) => ({ label: `${kind} ${namespace}/${o.name}`, family }));
+  const clusterWide = (kind: string, family: PolicyFamily) =>
+    snapshot.ofKind(kind).map((o) => ({ label: `${kind} ${o.name}`, family }));
   return [
-    ...namespaced('NetworkPolicy', 'projectcalico.org/'),
-    ...namespaced('NetworkPolicy', 'crd.projectcalico.org/'),
-    ...namespaced('CiliumNetworkPolicy', 'cilium.io/'),
-    ...clusterWide('GlobalNetworkPolicy'),
-    ...clusterWide('CiliumClusterwideNetworkPolicy'),
-    ...clusterWide('AdminNetworkPolicy'),
-    ...clusterWide('BaselineAdminNetworkPolicy'),
-    ...clusterWide('ClusterNetworkPolicy'),
+    ...namespaced('NetworkPolicy', 'projectcalico.org/', 'calico'),
+    ...namespaced('NetworkPolicy', 'crd.projectcalico.org/', 'calico'),
+    ...namespaced('CiliumNetworkPolicy', 'cilium.io/', 'cilium'),
+    ...clusterWide('GlobalNetworkPolicy', 'calico'),
+    ...clusterWide('CiliumClusterwideNetworkPolicy', 'cilium'),
+    ...clusterWide('AdminNetworkPolicy', 'anp-v1alpha1'),
+    ...clusterWide('BaselineAdminNetworkPolicy', 'anp-v1alpha1'),
+    ...clusterWide('ClusterNetworkPolicy', 'cluster-network-policy'),
   ];
 }
 

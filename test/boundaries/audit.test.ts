@@ -366,3 +366,26 @@ spec:
   ]);
   assert.notEqual(ingressOf(plain)?.status, 'pass');
 });
+
+test('runAudit: a BaselineAdminNetworkPolicy the detected CNI does not enforce fences nothing: no default-deny fails and names it', async () => {
+  const baseline = `---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {}}
+  ingress: [{name: deny-all, action: Deny, from: [{namespaces: {}}]}]
+`;
+  const r = await runAudit([
+    write('calico-banp.yaml', `${CALICO_NODE}---\n${shopSnapshot(deployment('web', 'nginx:1.27'))}${baseline}`),
+  ]);
+  const ingress = r.findings.find(
+    (f) =>
+      f.ruleId === 'boundary/default-deny-ingress' && f.resource.type === 'kubernetes' && f.resource.name === 'shop',
+  );
+  assert.equal(ingress?.status, 'fail', JSON.stringify(ingress));
+  assert.deepEqual(ingress?.evidence?.notEnforcedByCni, ['BaselineAdminNetworkPolicy default']);
+  assert.match(ingress?.description ?? '', /not enforced by calico, so it fences nothing/);
+  // The network engine says the same thing in its own words.
+  assert.ok(r.findings.some((f) => f.ruleId === 'NETPOL-013' && f.status === 'unknown'));
+});
