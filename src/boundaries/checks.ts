@@ -1,6 +1,6 @@
 import { type Finding, type KubernetesRef, makeFinding, type Reference, type Severity } from '../core/index.js';
 import type { LoadedObject, Snapshot } from '../inputs/index.js';
-import { CNI_PROFILES, type Cni } from '../network/index.js';
+import { CNI_PROFILES } from '../network/index.js';
 import { type EnforcementDetection, networkCniOf } from './cni.js';
 import {
   defaultDenyOf,
@@ -9,7 +9,6 @@ import {
   namespaceRole,
   otherPoliciesFor,
   type PodFacts,
-  type PolicyFamily,
   type PsaMode,
   placementOf,
   podFacts,
@@ -252,21 +251,6 @@ function notEnforced(ctx: Context): { status: 'fail' | 'unknown'; reason: string
     : { status: 'fail', reason: `not enforced — ${e.summary}` };
 }
 
-/** Whether a CNI profile of the network engine enforces a policy family. */
-function enforces(cni: Cni, family: PolicyFamily): boolean {
-  const profile = CNI_PROFILES[cni];
-  switch (family) {
-    case 'calico':
-      return profile.calico;
-    case 'cilium':
-      return profile.cilium;
-    case 'anp-v1alpha1':
-      return profile.anpV1alpha1;
-    case 'cluster-network-policy':
-      return profile.clusterNetworkPolicy;
-  }
-}
-
 function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
   const dd = defaultDenyOf(ctx.snapshot, ns.name);
   const ne = notEnforced(ctx);
@@ -279,21 +263,21 @@ function checkDefaultDeny(ns: LoadedObject, ctx: Context): Finding[] {
   // isolating) or enforcement that could not be established.
   const candidates = otherPoliciesFor(ctx.snapshot, ns.name);
   const cni = ne ? undefined : networkCniOf(ctx.enforcement);
-  const ignored = cni ? candidates.filter((o) => !enforces(cni, o.family)).map((o) => o.label) : [];
-  const enforced = cni ? candidates.filter((o) => enforces(cni, o.family)) : candidates;
+  const ignored = cni ? candidates.filter((o) => !CNI_PROFILES[cni][o.family]).map((o) => o.label) : [];
+  const enforced = cni ? candidates.filter((o) => CNI_PROFILES[cni][o.family]) : candidates;
   const others = enforced.map((o) => o.label);
   const isolation = ctx.providers.isolation;
-  const decidable =
+  // The model decides only next to Calico/Cilium policies: admin-tier denies fence without isolating.
+  const model =
     cni !== undefined &&
-    isolation?.available === true &&
-    !enforced.some((o) => o.family === 'anp-v1alpha1' || o.family === 'cluster-network-policy');
+    isolation?.available &&
+    !enforced.some((o) => o.family === 'anpV1alpha1' || o.family === 'clusterNetworkPolicy')
+      ? isolation.value
+      : undefined;
   const ignoredNote = ignored.length > 0 ? { notEnforcedByCni: ignored } : {};
   const direction = (dir: 'ingress' | 'egress', ruleId: string, sev: Severity) => {
     const found = dd[dir];
-    const open =
-      found.length === 0 && others.length > 0 && decidable && isolation?.available
-        ? isolation.value.unisolatedPods(ns.name, dir)
-        : [];
+    const open = found.length === 0 && others.length > 0 && model ? model.unisolatedPods(ns.name, dir) : [];
     if (open.length > 0) {
       out.push(
         nsFinding(ns, {

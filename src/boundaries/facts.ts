@@ -134,8 +134,8 @@ export function expandWorkloadsCached(snapshot: Snapshot): WorkloadPod[] {
   return w;
 }
 
-/** Which enforcer a policy kind needs: a CNI profile enforces some families and ignores the rest. */
-export type PolicyFamily = 'calico' | 'cilium' | 'anp-v1alpha1' | 'cluster-network-policy';
+/** Which switch of a network-engine CNI profile (`CNI_PROFILES`) says whether a policy kind is enforced. */
+export type PolicyFamily = 'calico' | 'cilium' | 'anpV1alpha1' | 'clusterNetworkPolicy';
 
 /**
  * Policy objects that may deny traffic to or from a namespace but that the default-deny check does not read: Calico
@@ -159,9 +159,9 @@ export function otherPoliciesFor(
     ...namespaced('CiliumNetworkPolicy', 'cilium.io/', 'cilium'),
     ...clusterWide('GlobalNetworkPolicy', 'calico'),
     ...clusterWide('CiliumClusterwideNetworkPolicy', 'cilium'),
-    ...clusterWide('AdminNetworkPolicy', 'anp-v1alpha1'),
-    ...clusterWide('BaselineAdminNetworkPolicy', 'anp-v1alpha1'),
-    ...clusterWide('ClusterNetworkPolicy', 'cluster-network-policy'),
+    ...clusterWide('AdminNetworkPolicy', 'anpV1alpha1'),
+    ...clusterWide('BaselineAdminNetworkPolicy', 'anpV1alpha1'),
+    ...clusterWide('ClusterNetworkPolicy', 'clusterNetworkPolicy'),
   ];
 }
 

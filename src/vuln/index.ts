@@ -12,7 +12,7 @@ import {
   UsageError,
 } from '../core/index.js';
 import { inventoryImage } from '../image/index.js';
-import { ASFF_IMAGE_KEY_FIELD, asffTarget, toAsffFindings, type WriterContext } from '../report/index.js';
+import { asffTarget, toAsffFindings, type WriterContext } from '../report/index.js';
 import { AdvisoryDb, advisoryDbPath, type DbStatus } from './db.js';
 import { type ImportReport, importPath } from './import.js';
 import { inventoryFromSbom } from './sbom.js';
@@ -263,7 +263,6 @@ async function importToSecurityHub(
     held = await activeImageFindings(
       productArn,
       parts.map((p) => p.key),
-      ASFF_IMAGE_KEY_FIELD,
       target,
     );
   } catch (err) {

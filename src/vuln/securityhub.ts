@@ -8,6 +8,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { RampartError } from '../core/index.js';
+import { ASFF_IMAGE_KEY_FIELD } from '../report/index.js';
 
 /** AWS limits for BatchImportFindings: 1–100 findings and at most 6 MB per request, each finding at most 240 KB. */
 export const SECURITY_HUB_MAX_BATCH = 100;
@@ -48,6 +49,15 @@ function securityHubClient(options: SecurityHubSendOptions): SecurityHubClient {
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 6,
   });
+}
+
+/** An SDK error as a RampartError: access denied is an auth error, anything else a network one. */
+function securityHubError(operation: string, err: unknown, suffix = ''): RampartError {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  return new RampartError(
+    e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDeniedException' ? 'auth' : 'network',
+    `Security Hub ${operation}: ${e.name ?? 'error'}: ${e.message ?? String(err)}${suffix}`,
+  );
 }
 
 /** Errors worth sending again: throttling and service-side trouble, never input errors. */
@@ -132,11 +142,7 @@ export async function sendToSecurityHub(
             new BatchImportFindingsCommand({ Findings: batch as unknown as AwsSecurityFinding[] }),
           );
         } catch (err) {
-          const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-          throw new RampartError(
-            e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDeniedException' ? 'auth' : 'network',
-            `Security Hub BatchImportFindings: ${e.name ?? 'error'}: ${e.message ?? String(err)} (${report.imported} findings imported before this)`,
-          );
+          throw securityHubError('BatchImportFindings', err, ` (${report.imported} findings imported before this)`);
         }
         const failed = out.FailedFindings ?? [];
         if ((out.FailedCount ?? 0) > 0 && failed.length === 0) {
@@ -178,14 +184,14 @@ const GET_FINDINGS_BURST = 6;
 
 /**
  * The findings Security Hub holds ACTIVE under `productArn` for each image (by the `rampart/ImageKey` product field
- * Rampart writes: digest, else reference), with GetFindings (paged; ≤ 3 requests per second after a burst of 6). What a scan on
- * another machine imported, so a scan whose cache dir is new (an ephemeral CI runner) still archives what vanished
- * and keeps CreatedAt. Throws a RampartError when Security Hub cannot be read; the caller decides what that means.
+ * the ASFF mapping writes: digest, else reference), with GetFindings (paged; ≤ 3 requests per second after a burst
+ * of 6). What a scan on another machine imported, so a scan whose cache dir is new (an ephemeral CI runner) still
+ * archives what vanished and keeps CreatedAt. Throws a RampartError when Security Hub cannot be read; the caller
+ * decides what that means.
  */
 export async function activeImageFindings(
   productArn: string,
   imageKeys: string[],
-  imageKeyField: string,
   options: SecurityHubSendOptions,
 ): Promise<Map<string, Map<string, Record<string, unknown>>>> {
   const client = securityHubClient(options);
@@ -214,18 +220,14 @@ export async function activeImageFindings(
               Filters: {
                 ProductArn: [{ Value: productArn, Comparison: 'EQUALS' }],
                 RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-                ProductFields: [{ Key: imageKeyField, Value: key, Comparison: 'EQUALS' }],
+                ProductFields: [{ Key: ASFF_IMAGE_KEY_FIELD, Value: key, Comparison: 'EQUALS' }],
               },
               MaxResults: 100,
               ...(nextToken ? { NextToken: nextToken } : {}),
             }),
           );
         } catch (err) {
-          const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-          throw new RampartError(
-            e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDeniedException' ? 'auth' : 'network',
-            `Security Hub GetFindings: ${e.name ?? 'error'}: ${e.message ?? String(err)}`,
-          );
+          throw securityHubError('GetFindings', err);
         }
         for (const f of page.Findings ?? []) if (f.Id) found.set(f.Id, f as unknown as Record<string, unknown>);
         nextToken = page.NextToken || undefined;
